@@ -91,12 +91,12 @@ def test_heatmap_explorer_state(state, records):
     assert method['state']['_options_labels'] == ['all fakes', 'all', *sorted({r.method for r in train})]
     assert method['state']['index'] == 0 # all fakes
     (toggle,) = ex['ToggleButtonsModel']
-    assert toggle['state']['_options_labels'] == ['model', 'untrained'] and toggle['state']['index'] == 0
+    assert toggle['state']['_options_labels'] == ['stage 2', 'stage 1'] and toggle['state']['index'] == 0
     (index,) = ex['IntSliderModel']
     assert (index['state']['value'], index['state']['max']) == (0, sum(r.label == 0 for r in train) - 1)
     alpha, threshold = ex['FloatSliderModel']
     assert (alpha['state']['value'], threshold['state']['value']) == (0.5, 0.5)
-    m = re.match(r'<code>heatmap: rendered split=train method=all fakes position=0 index=(\d+) model=model '
+    m = re.match(r'<code>heatmap: rendered split=train method=all fakes position=0 index=(\d+) model=stage 2 '
                  r'alpha=0\.50 threshold=0\.50 iou=(\d\.\d\d)</code>', ex['status'])
     assert m, ex['status']
     assert 0 <= float(m[2]) <= 1
