@@ -1,4 +1,4 @@
-"README.md is generated from nbs/index.ipynb; this keeps the two in step."
+"Repository-level checks: README generated from nbs/index.ipynb, CI commands, Colab cells in every notebook."
 import subprocess, sys
 from pathlib import Path
 
@@ -14,3 +14,8 @@ def test_readme_names_the_ci_commands():
     res = [subprocess.run([sys.executable, str(ROOT / 'tools' / 'readme.py'), '--command', k], capture_output=True, text=True)
            for k in ('setup', 'test')]
     assert all(r.returncode == 0 and r.stdout.strip() for r in res), [r.stderr for r in res]
+
+
+def test_every_notebook_has_colab_badge_and_setup_cell():
+    res = subprocess.run([sys.executable, str(ROOT / 'tools' / 'colab.py'), '--check'], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr or res.stdout
