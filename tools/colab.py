@@ -2,6 +2,7 @@
 
     python tools/colab.py          # add or refresh them
     python tools/colab.py --check  # exit 1 if a notebook lacks them or they are out of date
+    python tools/colab.py nbs/01_model.ipynb  # only the notebooks named
 
 The badge URL is built from `[project.urls] Repository` and `[tool.nbdev] branch` in pyproject.toml, so it
 follows the repository when it moves. The setup cell installs lae_nb only when it is not importable
@@ -69,6 +70,7 @@ def apply(nb_path, repo, branch, write=True):
 if __name__ == '__main__':
     repo, branch = settings()
     check = '--check' in sys.argv
-    stale = [p.name for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if apply(p, repo, branch, write=not check)]
+    paths = [Path(a) for a in sys.argv[1:] if not a.startswith('--')] or sorted((ROOT / 'nbs').glob('*.ipynb'))
+    stale = [p.name for p in paths if apply(p, repo, branch, write=not check)]
     if check and stale: sys.exit(f'notebooks without an up-to-date Colab badge / setup cell: {stale}; run python tools/colab.py')
     print(('missing in: ' if check else 'updated: ') + (', '.join(stale) or 'none'))

@@ -35,6 +35,7 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
         elif cell['cell_type'] == 'code':
             flags = _directives(src)
             if {'hide', 'export', 'exporti', 'default_exp'} & flags: continue
+            if src.startswith('# Setup for Colab'): continue # the notebook's own install cell (tools/colab.py)
             code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
             if code: parts.append(f'```python\n{code}\n```')
             out = _output_text(cell)
