@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from nbdev.config import get_config
-from nbdev.test import test_nb
+from nbdev.test import test_nb as run_notebook # aliased: pytest would collect a name starting with test_
 
 NBS_DIR = Path(__file__).resolve().parent.parent / 'nbs'
 NOTEBOOKS = sorted(p for p in NBS_DIR.glob('*.ipynb') if not p.name.startswith('_'))
@@ -25,6 +25,6 @@ def _force_flags():
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook(nb):
     skip = get_config(nb.parent).tst_flags.split()
-    ok, secs = test_nb(nb, skip_flags=skip, force_flags=_force_flags(), showerr=True)
+    ok, secs = run_notebook(nb, skip_flags=skip, force_flags=_force_flags(), showerr=True)
     print(f'{nb.name}: {secs:.1f}s')
     assert ok, f'{nb.name} failed; its traceback is printed above'
