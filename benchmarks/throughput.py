@@ -11,9 +11,10 @@ import argparse, json, platform, time, warnings
 
 import torch
 
+from lae_nb.config import LAEConfig
 from lae_nb.core import pick_device, seed_everything
-from lae_nb.model import LAE, Discriminator, VGGComparator, PretrainedWeightsWarning
-from lae_nb.train import LAEConfig, _autocast, _optimizers, _stage2_optimizer, stage1_epoch, stage2_epoch
+from lae_nb.model import PretrainedWeightsWarning
+from lae_nb.train import autocast, build_networks, make_optimizers, stage1_epoch, stage2_epoch, stage2_optimizer
 
 
 class RandomImages(torch.utils.data.Dataset):
@@ -31,29 +32,31 @@ def _sync(device):
 def measure(cfg: LAEConfig, steps: int, warmup: int = 2) -> dict:
     device = pick_device(cfg.device)
     seed_everything(0)
-    model = LAE(cfg.img_size, cfg.latent_dim, cfg.width, cfg.highpass).to(device)
-    D = Discriminator(cfg.img_size, base=cfg.disc_base).to(device)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PretrainedWeightsWarning) # speed does not depend on the weights' values
-        C = VGGComparator(resize=cfg.vgg_resize).to(device) if cfg.beta2 > 0 else None
-    opt, opt_D = _optimizers(model, D, cfg)
+        model, D, C = build_networks(cfg, device)
+    opt, opt_D = make_optimizers(model, D, cfg)
     scaler = torch.amp.GradScaler(device.type, enabled=False)
     res = {}
     for name, fn in [
         ('stage1_train', lambda data: stage1_epoch(model, D, C, opt, opt_D, scaler, data, cfg, 0, device, progress=False)),
-        ('stage2_train', lambda data: stage2_epoch(model, _stage2_optimizer(model, cfg)[0], scaler, data,
+        ('stage2_train', lambda data: stage2_epoch(model, stage2_optimizer(model, cfg)[0], scaler, data,
                                                    data.x[:cfg.masked_per_batch], torch.zeros(cfg.masked_per_batch, 1, cfg.img_size, cfg.img_size),
                                                    cfg, 0, device, progress=False)),
     ]:
-        fn(RandomImages(cfg.batch_size * warmup, cfg.img_size)); _sync(device)
+        fn(RandomImages(cfg.batch_size * warmup, cfg.img_size))
+        _sync(device)
         data = RandomImages(cfg.batch_size * steps, cfg.img_size)
-        t0 = time.perf_counter(); fn(data); _sync(device)
+        t0 = time.perf_counter()
+        fn(data)
+        _sync(device)
         res[name] = len(data) / (time.perf_counter() - t0)
     model.eval()
     x = torch.randn(cfg.batch_size, 3, cfg.img_size, cfg.img_size, device=device)
-    with torch.no_grad(), _autocast(cfg, device):
+    with torch.no_grad(), autocast(cfg, device):
         for _ in range(warmup): model(x, decode=False)
-        _sync(device); t0 = time.perf_counter()
+        _sync(device)
+        t0 = time.perf_counter()
         for _ in range(steps): model(x, decode=False)
         _sync(device)
     res['inference'] = cfg.batch_size * steps / (time.perf_counter() - t0)
@@ -62,7 +65,9 @@ def measure(cfg: LAEConfig, steps: int, warmup: int = 2) -> dict:
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--preset', default='tiny'); p.add_argument('--device'); p.add_argument('--steps', type=int, default=5)
+    p.add_argument('--preset', default='tiny')
+    p.add_argument('--device')
+    p.add_argument('--steps', type=int, default=5)
     p.add_argument('--batch-size', type=int)
     a = p.parse_args()
     cfg = LAEConfig.preset(a.preset, device=a.device, **({'batch_size': a.batch_size} if a.batch_size else {}))

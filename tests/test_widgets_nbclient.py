@@ -1,4 +1,4 @@
-"""Execute nbs/10_widgets.ipynb headlessly with nbclient and check the widget state it saves.
+"""Execute nbs/18_widgets.ipynb headlessly with nbclient and check the widget state it saves.
 
 nbclient records every widget model the kernel creates (with binary buffers, such as the explorers'
 PNGs) in the notebook's metadata, as JupyterLab does on save. These tests read that saved state back:
@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-NB = Path(__file__).resolve().parent.parent / 'nbs' / '10_widgets.ipynb'
+NB = Path(__file__).resolve().parent.parent / 'nbs' / '18_widgets.ipynb'
 MANIFEST = Path(__file__).resolve().parent.parent / 'data_samples' / 'manifest.csv'
 WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
 WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
@@ -37,6 +37,19 @@ def state(executed):
 def records():
     from lae_nb.data import read_manifest
     return read_manifest(MANIFEST)
+
+
+def _first_fake_iou(train: list, index: int) -> float:
+    "IoU at threshold 0.5 of the shipped detector's heatmap of train image `index` with its mask, computed here."
+    from lae_nb.core import evaluating
+    from lae_nb.data import ForgeryDataset
+    from lae_nb.evaluate import cam_iou
+    from lae_nb.runs import load_detector
+    det = load_detector(device='cpu')
+    item = ForgeryDataset(train, img_size=det.img_size)[index]
+    with evaluating(det.module):
+        cam = det.heatmap(item['image'][None])
+    return cam_iou(cam, item['mask'][None], 0.5).item()
 
 
 def _ref(v: str) -> str: return v.removeprefix('IPY_MODEL_')
@@ -99,7 +112,8 @@ def test_heatmap_explorer_state(state, records):
     m = re.match(r'<code>heatmap: rendered split=train method=all fakes position=0 index=(\d+) model=stage 2 '
                  r'alpha=0\.50 threshold=0\.50 iou=(\d\.\d\d)</code>', ex['status'])
     assert m, ex['status']
-    assert 0 <= float(m[2]) <= 1
+    assert int(m[1]) == next(i for i, r in enumerate(train) if r.label == 0) # the first fake of the split
+    assert float(m[2]) == pytest.approx(_first_fake_iou(train, int(m[1])), abs=0.006) # shown with two decimals
     (img,) = ex['ImageModel']
     assert _png(img).size[0] > 500 # the three-panel figure
 
