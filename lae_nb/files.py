@@ -6,17 +6,26 @@ Docs: https://lae-nb.github.io/lae_nb/files.html.md"""
 
 # %% auto #0
 __all__ = ['atomic_write', 'write_json', 'read_json', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'save_weights',
-           'load_weights']
+           'load_weights', 'provenance']
 
-# %% ../nbs/01_files.ipynb #6b38fc2b
-import json, os, tempfile
+# %% ../nbs/01_files.ipynb #9bc66e47
+import datetime, json, os, platform, subprocess, tempfile
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
-# %% ../nbs/01_files.ipynb #419cc5ab
+from . import __version__
+
+# %% ../nbs/01_files.ipynb #1d9eba2b
+def _umask() -> int:
+    "The process's file-creation mask (read by setting it and putting it back)."
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 def atomic_write(path: str | Path, # the file to (over)write
                  write: Callable[[str], None], # write(tmp_path) writes the content to tmp_path
                 ) -> Path:
@@ -27,6 +36,7 @@ def atomic_write(path: str | Path, # the file to (over)write
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask()) # mkstemp makes owner-only files; give the mode a plain open() would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
@@ -44,7 +54,7 @@ def read_json(path: str | Path):
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not valid JSON ({e}); restore it or delete the folder it belongs to.") from e
 
-# %% ../nbs/01_files.ipynb #2e3f69b0
+# %% ../nbs/01_files.ipynb #6195f700
 class CheckpointError(RuntimeError):
     "A checkpoint or run folder that cannot be read."
 
@@ -73,3 +83,15 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> torch.nn.Module:
     try: model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     except RuntimeError as e: raise CheckpointError(f"{path} does not fit this model ({e}); was it trained with another config?") from e
     return model
+
+# %% ../nbs/01_files.ipynb #d9894b3d
+def provenance(device: str | torch.device | None = None) -> dict:
+    "Date, device, versions, CPU threads and load, and the git commit of the working tree (`-dirty` if it has uncommitted changes; None outside a checkout)."
+    try: commit = subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True, timeout=5,
+                                 cwd=str(resources.files('lae_nb'))).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError): commit = None
+    dev = torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    return dict(date=datetime.datetime.now().isoformat(timespec='seconds'), device=str(dev),
+                device_name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else platform.processor() or platform.machine(),
+                torch=torch.__version__, lae_nb=__version__, threads=torch.get_num_threads(), cpus=os.cpu_count(),
+                load=round(os.getloadavg()[0], 2), commit=commit)

@@ -8,7 +8,7 @@ Docs: https://lae-nb.github.io/lae_nb/model.html.md"""
 __all__ = ['high_pass', 'HighPass', 'Encoder', 'Decoder', 'LAEOutput', 'LAE', 'layer_shapes', 'partition_activations',
            'predict_real', 'fake_score', 'Discriminator', 'PretrainedWeightsWarning', 'VGGComparator']
 
-# %% ../nbs/03_model.ipynb #a063f052
+# %% ../nbs/03_model.ipynb #38a7cae9
 import math, warnings
 from typing import NamedTuple
 
@@ -20,7 +20,7 @@ from torchvision.models import VGG16_Weights
 
 from .core import imagenet_normalize, from_tanh_range
 
-# %% ../nbs/03_model.ipynb #8578a127
+# %% ../nbs/03_model.ipynb #402b1e0b
 def high_pass(x: torch.Tensor) -> torch.Tensor: # (B, C, H, W) -> (B, C, H, W)
     "The image minus its 3x3 box blur (borders replicated): edges, noise and texture without the scene's colours."
     return x - F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), 3, stride=1)
@@ -30,7 +30,7 @@ class HighPass(nn.Module):
     def forward(self, x): # (B, 3, H, W) -> (B, 6, H, W)
         return torch.cat([x, high_pass(x)], dim=1)
 
-# %% ../nbs/03_model.ipynb #9b225f5b
+# %% ../nbs/03_model.ipynb #2cc4be64
 def _check_img_size(img_size: int):
     "Raise unless img_size is a power of two >= 32 (the conv stacks halve it exactly)."
     if img_size < 32 or img_size & (img_size - 1):
@@ -42,16 +42,19 @@ class Encoder(nn.Module):
                  latent_dim: int = 128, # d_z, split in half into T and F
                  width: float = 1.0, # channel multiplier (1.0 = the paper)
                  highpass: bool = False, # add a fixed high-pass copy of the input (not in the paper)
+                 feature_stride: int = 16, # input side / CAM grid side: 16 (Table 2) or 8 (a finer grid, not in the paper)
                 ):
         super().__init__()
         _check_img_size(img_size)
+        if feature_stride not in (8, 16): raise ValueError(f"feature_stride={feature_stride}: use 16 (Table 2) or 8 (a CAM grid of img_size/8).")
         c1, c2, c3, c4 = (max(8, int(round(c * width))) for c in (64, 128, 256, 512))
         self.prep = HighPass() if highpass else nn.Identity()
-        self.convs = nn.Sequential(
+        self.convs = nn.Sequential( # built in this order, so a seed gives the same weights whatever the switches
             nn.Conv2d(6 if highpass else 3, c1, 4, 2, 1), nn.ReLU(inplace=True),
             nn.Conv2d(c1, c2, 4, 2, 1), nn.BatchNorm2d(c2), nn.ReLU(inplace=True),
             nn.Conv2d(c2, c3, 4, 2, 1), nn.BatchNorm2d(c3), nn.ReLU(inplace=True),
-            nn.Conv2d(c3, c4, 4, 2, 1), nn.BatchNorm2d(c4), nn.ReLU(inplace=True),
+            nn.Conv2d(c3, c4, 4, 2, 1) if feature_stride == 16 else nn.Conv2d(c3, c4, 3, 1, 1), # halves the size, or keeps it
+            nn.BatchNorm2d(c4), nn.ReLU(inplace=True),
             nn.Conv2d(c4, c4, 3, 1, 1), nn.ReLU(), # not in-place: its output is the CAM layer f_l
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -63,7 +66,7 @@ class Encoder(nn.Module):
         features = self.convs(self.prep(x))
         return self.fc(self.pool(features).flatten(1)), features
 
-# %% ../nbs/03_model.ipynb #fb61963e
+# %% ../nbs/03_model.ipynb #94a50c6b
 class Decoder(nn.Module):
     "f_d of Table 2: transposed convs from z to a (3, H, W) image in [-1, 1]."
     def __init__(self, img_size: int = 256, # square output size (power of two)
@@ -84,7 +87,7 @@ class Decoder(nn.Module):
         "Reconstruct x_hat (B, 3, H, W) in [-1, 1] from z."
         return self.net(z[:, :, None, None])
 
-# %% ../nbs/03_model.ipynb #f16febe1
+# %% ../nbs/03_model.ipynb #81c7424f
 class LAEOutput(NamedTuple):
     z: torch.Tensor # (B, d_z) latent
     x_hat: torch.Tensor | None # (B, 3, H, W) reconstruction in [-1, 1], None when decode=False
@@ -96,11 +99,12 @@ class LAE(nn.Module):
                  latent_dim: int = 128, # d_z; first half is T (true), second half F (fake)
                  width: float = 1.0, # channel multiplier of encoder and decoder (1.0 = the paper)
                  highpass: bool = False, # encoder also sees a high-pass copy (not in the paper)
+                 feature_stride: int = 16, # 16 = Table 2; 8 keeps a CAM grid of img_size/8 (not in the paper)
                 ):
         super().__init__()
         if latent_dim % 2: raise ValueError(f"latent_dim={latent_dim} must be even: it is split into halves T and F.")
         self.img_size, self.latent_dim = img_size, latent_dim
-        self.encoder = Encoder(img_size, latent_dim, width, highpass)
+        self.encoder = Encoder(img_size, latent_dim, width, highpass, feature_stride)
         self.decoder = Decoder(img_size, latent_dim, width)
 
     def forward(self, x: torch.Tensor, # (B, 3, H, W) ImageNet-normalised
@@ -111,7 +115,7 @@ class LAE(nn.Module):
         z, features = self.encoder(x)
         return LAEOutput(z, self.decoder(z) if decode else None, features)
 
-# %% ../nbs/03_model.ipynb #80a546af
+# %% ../nbs/03_model.ipynb #8f592313
 def layer_shapes(module: nn.Module, # a Sequential-like module
                  x: torch.Tensor, # its input
                 ) -> list[tuple[str, tuple]]:
@@ -125,7 +129,7 @@ def layer_shapes(module: nn.Module, # a Sequential-like module
         for h in hooks: h.remove()
     return shapes
 
-# %% ../nbs/03_model.ipynb #11eb2b9a
+# %% ../nbs/03_model.ipynb #3a337654
 def partition_activations(z: torch.Tensor, # (B, d_z) latent
                          ) -> tuple[torch.Tensor, torch.Tensor]:
     "Eq. 3: (a_T, a_F), each (B,), the mean |z_c| over the true and the fake half."
@@ -142,7 +146,7 @@ def fake_score(z: torch.Tensor) -> torch.Tensor: # (B, d_z) -> (B,)
     a_T, a_F = partition_activations(z)
     return a_F - a_T
 
-# %% ../nbs/03_model.ipynb #e9e4139f
+# %% ../nbs/03_model.ipynb #7af97cfa
 class Discriminator(nn.Module):
     "DCGAN discriminator sized for img_size; forward returns one logit per image (B,)."
     def __init__(self, img_size: int = 256, # square input size (power of two)
@@ -162,7 +166,7 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor): # (B, 3, H, W) in [-1, 1]
         return self.net(x).flatten()
 
-# %% ../nbs/03_model.ipynb #06473e03
+# %% ../nbs/03_model.ipynb #43567f19
 class PretrainedWeightsWarning(UserWarning):
     "Pretrained weights could not be loaded, so a part of the model runs on random weights."
 

@@ -6,9 +6,9 @@ Docs: https://lae-nb.github.io/lae_nb/runs.html.md"""
 
 # %% auto #0
 __all__ = ['LOSS_KEYS', 'prepare_data', 'shipped_run_dir', 'load_run', 'load_model', 'load_detector', 'fork_stage1',
-           'plot_loss_curves', 'plot_candidates', 'write_report']
+           'save_candidates', 'load_candidates', 'plot_loss_curves', 'plot_candidates', 'write_report']
 
-# %% ../nbs/16_runs.ipynb #2b19cc51
+# %% ../nbs/16_runs.ipynb #32a5e469
 import dataclasses, json, random
 from importlib import resources
 from pathlib import Path
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .active import random_candidates
 from .benchmark import make_benchmark
 from .config import STAGE2_FIELDS, LAEConfig
 from .core import pick_device
@@ -27,7 +28,7 @@ from .evaluate import metrics_table
 from .files import CheckpointError, atomic_write, load_checkpoint, load_weights, read_json, save_checkpoint, write_json
 from .model import LAE
 
-# %% ../nbs/16_runs.ipynb #6c72c136
+# %% ../nbs/16_runs.ipynb #a62baf9f
 def _balanced_cap(dataset, n: int | None, seed: int):
     "At most n records, half real and half fake where possible, chosen by seed."
     if n is None or n >= len(dataset.records): return dataset
@@ -55,7 +56,7 @@ def prepare_data(cfg: LAEConfig, progress: bool = True) -> dict:
     return dict(train=train, masked_train=train_masked, val=val, test=sets['test'], unseen=sets['unseen'],
                 seen_method=seen_method, manifest=str(manifest))
 
-# %% ../nbs/16_runs.ipynb #9ede8e8f
+# %% ../nbs/16_runs.ipynb #48967931
 def shipped_run_dir() -> Path:
     "Folder of the small pretrained run that ships with lae_nb."
     p = Path(str(resources.files('lae_nb') / 'assets' / 'lae_tiny'))
@@ -98,7 +99,7 @@ def load_detector(path: str | Path | None = None, # as load_model
     model, cfg = load_run(shipped_run_dir() if path is None else path, stage, device)
     return LAEDetector(model, cfg.cam_normalize)
 
-# %% ../nbs/16_runs.ipynb #5989f790
+# %% ../nbs/16_runs.ipynb #1bc39c4a
 def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
                 cfg: LAEConfig, # the new run's config: equal to the source's outside STAGE2_FIELDS
                 out_dir: str | Path, # the new run folder (must not hold a run yet)
@@ -122,7 +123,33 @@ def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
     write_json(out/'config.json', dataclasses.asdict(cfg))
     return out
 
-# %% ../nbs/16_runs.ipynb #29691ceb
+# %% ../nbs/16_runs.ipynb #7b5be380
+def save_candidates(run_dir: str | Path, # a run folder with selection.json
+                    data: dict, # prepare_data(cfg) of that run
+                    n: int = 24, # thumbnails of each kind
+                   ) -> Path:
+    "Write candidates.npz: uint8 images and bool masks of the first n active candidates and of n random training fakes."
+    run_dir = Path(run_dir)
+    sel, ds = read_json(run_dir/'selection.json'), data['masked_train']
+    fakes = [i for i, r in enumerate(ds.records) if r.label == 0]
+    picks = dict(active=sel['indices'][:n], random=[fakes[i] for i in random_candidates(len(fakes), min(n, len(fakes)), seed=1).tolist()])
+    arrays = {}
+    for kind, idx in picks.items():
+        arrays[f'{kind}_images'] = np.stack([(to_display(ds[i]['image']) * 255).round().astype(np.uint8) for i in idx])
+        arrays[f'{kind}_masks'] = np.stack([ds.load_mask(i)[0].numpy() > 0.5 for i in idx])
+        arrays[f'{kind}_index'] = np.array(idx)
+    def write(tmp):
+        with open(tmp, 'wb') as f: np.savez_compressed(f, **arrays) # a file object: np.savez would add '.npz' to the name
+    return atomic_write(run_dir/'candidates.npz', write)
+
+def load_candidates(run_dir: str | Path) -> dict:
+    "The selection record of a run with its candidates' thumbnails: selection.json's fields plus {kind}_images, _masks, _index."
+    run_dir = Path(run_dir)
+    if not (run_dir/'candidates.npz').is_file(): raise FileNotFoundError(f"{run_dir} has no candidates.npz; make it with save_candidates(run_dir, data).")
+    with np.load(run_dir/'candidates.npz') as z: arrays = {k: z[k] for k in z.files}
+    return {**read_json(run_dir/'selection.json'), **arrays}
+
+# %% ../nbs/16_runs.ipynb #fb676035
 LOSS_KEYS = ('loss', 'latent', 'rec', 'pixel', 'adversarial', 'disc', 'attention') # in the order they are plotted
 
 def plot_loss_curves(history: list[dict], # records of log.jsonl
@@ -163,7 +190,7 @@ def plot_candidates(images: list[np.ndarray], # (H, W, 3) in [0, 1] each, highes
     fig.tight_layout()
     return fig
 
-# %% ../nbs/16_runs.ipynb #049dace5
+# %% ../nbs/16_runs.ipynb #a56a8613
 def _heatmap_rows(data: dict, n_per_method: int) -> tuple[list[Item], list[str]]:
     "The first n masked test fakes of every method (seen, then unseen), and a row label for each."
     rows, labels = [], []

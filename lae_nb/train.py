@@ -8,7 +8,7 @@ Docs: https://lae-nb.github.io/lae_nb/train.html.md"""
 __all__ = ['build_networks', 'make_optimizers', 'stage2_optimizer', 'epoch_generator', 'autocast', 'grad_scaler', 'backward_step',
            'RunningMeans', 'stage1_epoch', 'select_and_request', 'stage2_epoch', 'train_lae']
 
-# %% ../nbs/17_train.ipynb #e9f05be5
+# %% ../nbs/17_train.ipynb #f550ed07
 import dataclasses, json, math, time
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .config import LAEConfig
 from .core import pick_device, seed_everything, to_tanh_range
 from .data import add_training_noise
 from .detector import LAEDetector
-from .evaluate import evaluate_splits, predict_dataset, summarize
+from .evaluate import centre_prior, evaluate_splits, predict_dataset, summarize
 from .files import load_checkpoint, load_weights, read_json, save_checkpoint, save_weights, write_json
 from .losses import (adversarial_loss, attention_loss, discriminator_loss, latent_loss, perceptual_loss,
                            pixel_loss, reconstruction_loss)
@@ -30,7 +30,7 @@ from .model import LAE, Discriminator, VGGComparator
 from .runs import prepare_data
 from .runs import load_model as load_model, shipped_run_dir as shipped_run_dir # re-exported: lae_nb.train.load_model() is public API
 
-# %% ../nbs/17_train.ipynb #de07a70f
+# %% ../nbs/17_train.ipynb #7eb45ba4
 def build_networks(cfg: LAEConfig, device: torch.device) -> tuple[LAE, Discriminator, VGGComparator | None]:
     "(autoencoder, discriminator, VGG16 comparator or None) of a run, on the device."
     w = cfg.loss_weights
@@ -43,8 +43,8 @@ def make_optimizers(model: LAE, D: Discriminator, cfg: LAEConfig) -> tuple[torch
             torch.optim.Adam(D.parameters(), cfg.lr, cfg.betas, cfg.eps))
 
 def stage2_optimizer(model: LAE, cfg: LAEConfig) -> tuple[torch.optim.Adam, torch.optim.lr_scheduler.StepLR]:
-    "Stage 2: Adam on the encoder at a tenth of the stage-1 rate, divided by 10 every lr_decay_every epochs."
-    opt = torch.optim.Adam(model.encoder.parameters(), cfg.lr / 10, cfg.betas, cfg.eps)
+    "Stage 2: Adam on the encoder at stage2_lr (a tenth of the stage-1 rate by default), divided by 10 every lr_decay_every epochs."
+    opt = torch.optim.Adam(model.encoder.parameters(), cfg.stage2_lr or cfg.lr / 10, cfg.betas, cfg.eps)
     return opt, torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_decay_every, gamma=0.1)
 
 def epoch_generator(cfg: LAEConfig, stage: int, epoch: int) -> torch.Generator:
@@ -80,7 +80,7 @@ class RunningMeans:
         if bar is not None: bar.set_postfix({k: f'{v:.3f}' for k, v in self.means(shown).items()})
     def means(self, keys=None) -> dict: return {k: v / self.n for k, v in self.sums.items() if keys is None or k in keys}
 
-# %% ../nbs/17_train.ipynb #87abe4ce
+# %% ../nbs/17_train.ipynb #642b5cae
 def stage1_epoch(model: LAE, D: Discriminator, C: VGGComparator | None, opt, opt_D, scaler, data: Dataset,
                  cfg: LAEConfig, epoch: int, device: torch.device, progress: bool = True) -> dict:
     "One epoch of stage 1; returns mean losses."
@@ -111,7 +111,7 @@ def stage1_epoch(model: LAE, D: Discriminator, C: VGGComparator | None, opt, opt
         means.add({**parts, 'loss': loss}, len(x), bar, shown=('loss', 'latent', 'rec'))
     return means.means()
 
-# %% ../nbs/17_train.ipynb #3dfbc781
+# %% ../nbs/17_train.ipynb #278b169e
 def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.device,
                        progress: bool = True) -> tuple[dict, dict[int, torch.Tensor]]:
     "Rank channels, pick candidates, ask the oracle for their masks; returns (the selection record, {index: mask})."
@@ -132,7 +132,7 @@ def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.dev
                   scores=u[chosen][:, ranking.top_channels].sum(1).tolist() if len(chosen) else [])
     return record, masks
 
-# %% ../nbs/17_train.ipynb #9962f98d
+# %% ../nbs/17_train.ipynb #42070500
 def stage2_epoch(model: LAE, opt, scaler, data: Dataset, masked_x: torch.Tensor, masked_g: torch.Tensor,
                  cfg: LAEConfig, epoch: int, device: torch.device, progress: bool = True) -> dict:
     "One epoch of stage 2 over the training set, with masked images mixed into every batch; returns mean losses."
@@ -161,7 +161,7 @@ def stage2_epoch(model: LAE, opt, scaler, data: Dataset, masked_x: torch.Tensor,
         means.add({**parts, 'loss': loss}, len(x), bar, shown=('loss', 'latent', 'attention'))
     return means.means()
 
-# %% ../nbs/17_train.ipynb #f8e13b53
+# %% ../nbs/17_train.ipynb #0841170b
 def _val_auc(detector: LAEDetector, val: Dataset, cfg: LAEConfig, device: torch.device) -> tuple[float, float]:
     "(AUC, ACC) on the validation split."
     det, _ = summarize(predict_dataset(detector, val, cfg.batch_size, device, progress=False, localize=False))
@@ -266,7 +266,10 @@ def train_lae(cfg: LAEConfig, # what to train
             checkpoint()
 
     save_weights(model, out/'model.safetensors')
-    metrics = evaluate_splits(detector, data['test'], data['unseen'], data['seen_method'], batch_size=cfg.batch_size, device=device, progress=progress)
+    priors = {'prior': centre_prior(cfg.img_size)}
+    if state.get('masks') is not None: priors['prior_mask'] = state['masks'].float().mean(0, keepdim=True) # the masks the run was given, averaged
+    metrics = evaluate_splits(detector, data['test'], data['unseen'], data['seen_method'], batch_size=cfg.batch_size, device=device,
+                              progress=progress, priors=priors)
     metrics['stage1'] = read_json(out/'metrics_stage1.json')
     metrics['selection'] = {k: state['selection'][k] for k in ('selection', 'n_requests', 'ranking_holdout_acc')} if state['selection'] else None
     write_json(out/'metrics.json', metrics)

@@ -39,29 +39,36 @@ def records():
     return read_manifest(MANIFEST)
 
 
-def _first_fake_iou(train: list, index: int) -> float:
-    "IoU at threshold 0.5 of the shipped detector's heatmap of train image `index` with its mask, computed here."
-    from lae_nb.core import evaluating
-    from lae_nb.data import ForgeryDataset
-    from lae_nb.evaluate import cam_iou
+def _test_split(records: list, img_size: int):
+    "The postprocess task's test split with its unseen fakes, as the notebook opens it, built here from the manifest."
+    from lae_nb.data import ForgeryDataset, task_datasets
+    sets = task_datasets(records, 'postprocess', img_size=img_size)
+    unseen = [r for ds in sets['unseen'].values() for r in ds.records if r.label == 0]
+    return ForgeryDataset(sets['test'].records + unseen, img_size=img_size)
+
+
+@pytest.fixture(scope='module')
+def test_ious(records):
+    "(masked fakes' indices in the first split, their IoU after stage 2), computed here with lae_nb.evaluate."
+    from lae_nb.evaluate import predict_dataset
     from lae_nb.runs import load_detector
     det = load_detector(device='cpu')
-    item = ForgeryDataset(train, img_size=det.img_size)[index]
-    with evaluating(det.module):
-        cam = det.heatmap(item['image'][None])
-    return cam_iou(cam, item['mask'][None], 0.5).item()
+    data = _test_split(records, det.img_size)
+    masked = [i for i, r in enumerate(data.records) if r.label == 0 and r.mask_path]
+    return masked, predict_dataset(det, data, device='cpu', progress=False)['iou']
 
 
 def _ref(v: str) -> str: return v.removeprefix('IPY_MODEL_')
 
 
-def _explorer(state: dict, name: str) -> dict:
-    "The models of the explorer whose status line starts '<name>: rendered', keyed by model name (lists)."
+def _explorer(state: dict, name: str, contains: str = '') -> dict:
+    "The models of the explorer whose status line starts '<name>: rendered' and contains `contains`, keyed by model name (lists)."
     for mid, m in state.items():
         if m['model_name'] != 'VBoxModel': continue
         kids = [_ref(c) for c in m['state']['children']]
         html = [state[k] for k in kids if state[k]['model_name'] == 'HTMLModel']
-        if html and html[0]['state']['value'].startswith(f'<code>{name}: rendered '):
+        status = html[0]['state']['value'] if html else ''
+        if status.startswith(f'<code>{name}: rendered ') and contains in status:
             out = {'box': mid, 'status': html[0]['state']['value']}
             todo = list(kids)
             while todo: # the explorer's widgets, including those inside its HBoxes
@@ -69,7 +76,7 @@ def _explorer(state: dict, name: str) -> dict:
                 out.setdefault(state[k]['model_name'], []).append(state[k])
                 todo += [_ref(c) for c in state[k]['state'].get('children', [])]
             return out
-    raise AssertionError(f'no explorer with a "{name}: rendered" status in the saved widget state')
+    raise AssertionError(f'no explorer with a "{name}: rendered ...{contains}" status in the saved widget state')
 
 
 def _png(model: dict) -> Image.Image:
@@ -82,47 +89,64 @@ def _png(model: dict) -> Image.Image:
 def test_every_displayed_widget_is_saved(executed, state):
     shown = [o['data'][WIDGET_VIEW]['model_id'] for c in executed.cells if c.cell_type == 'code'
              for o in c.get('outputs', []) if WIDGET_VIEW in o.get('data', {})]
-    assert len(shown) == 3, shown # one per explorer
+    assert len(shown) == 4, shown # one per explorer, the heatmap explorer twice (typical and failure)
     assert all(mid in state for mid in shown)
 
 
 def test_latent_explorer_state(state, records):
     ex = _explorer(state, 'latent')
     (slider,) = ex['IntSliderModel']
-    n_test = sum(r.split == 'test' for r in records)
-    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (0, n_test - 1, 0)
+    n_task = sum(r.task in ('', 'postprocess') for r in records) # every sample of the task, and the reals
+    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (0, n_task - 1, 0)
     assert re.match(r'<code>latent: rendered index=0 a_T=\d\.\d\d a_F=\d\.\d\d predicted=(real|fake)</code>', ex['status'])
     (img,) = ex['ImageModel']
     assert _png(img).size[0] > 600 # the four-panel figure
 
 
-def test_heatmap_explorer_state(state, records):
-    ex = _explorer(state, 'heatmap')
+def _heatmap(state: dict, records: list, rule: str) -> tuple[dict, int, list]:
+    "The saved heatmap explorer opened by `rule`: (its models, the index its status names, the first split's records)."
+    ex = _explorer(state, 'heatmap', f' rule={rule}<')
     split, method = ex['DropdownModel']
-    train = [r for r in records if r.split == 'train']
-    assert split['state']['_options_labels'] == ['train', 'val', 'test'] and split['state']['index'] == 0
-    assert method['state']['_options_labels'] == ['all fakes', 'all', *sorted({r.method for r in train})]
+    assert split['state']['_options_labels'] == ['test', 'val', 'train'] and split['state']['index'] == 0
+    test = _test_split(records, 64).records
+    assert method['state']['_options_labels'] == ['all fakes', 'all', *sorted({r.method for r in test})]
     assert method['state']['index'] == 0 # all fakes
-    (toggle,) = ex['ToggleButtonsModel']
-    assert toggle['state']['_options_labels'] == ['stage 2', 'stage 1'] and toggle['state']['index'] == 0
-    (index,) = ex['IntSliderModel']
-    assert (index['state']['value'], index['state']['max']) == (0, sum(r.label == 0 for r in train) - 1)
+    assert 'ToggleButtonsModel' not in ex # the detectors are rows of one figure, not a toggle
     alpha, threshold = ex['FloatSliderModel']
     assert (alpha['state']['value'], threshold['state']['value']) == (0.5, 0.5)
-    m = re.match(r'<code>heatmap: rendered split=train method=all fakes position=0 index=(\d+) model=stage 2 '
-                 r'alpha=0\.50 threshold=0\.50 iou=(\d\.\d\d)</code>', ex['status'])
+    m = re.match(r'<code>heatmap: rendered split=test method=all fakes position=(\d+) index=(\d+) '
+                 rf'alpha=0\.50 threshold=0\.50 iou=(\d\.\d\d),(\d\.\d\d) rule={rule}</code>', ex['status'])
     assert m, ex['status']
-    assert int(m[1]) == next(i for i, r in enumerate(train) if r.label == 0) # the first fake of the split
-    assert float(m[2]) == pytest.approx(_first_fake_iou(train, int(m[1])), abs=0.006) # shown with two decimals
+    (index,) = ex['IntSliderModel']
+    fakes = [i for i, r in enumerate(test) if r.label == 0]
+    assert (index['state']['max'], index['state']['value']) == (len(fakes) - 1, int(m[1]))
+    assert fakes[int(m[1])] == int(m[2]) # the slider's position names the image of the status line
     (img,) = ex['ImageModel']
-    assert _png(img).size[0] > 500 # the three-panel figure
+    assert _png(img).size[0] > 500 and _png(img).size[1] > 400 # three panels, two rows (stage 1, stage 2)
+    return ex, int(m[2]), m
+
+
+def test_heatmap_explorer_opens_on_median_fake(state, records, test_ious):
+    ex, shown, m = _heatmap(state, records, 'median')
+    masked, iou = test_ious
+    order = sorted(range(len(iou)), key=lambda k: (iou[k], k)) # ascending, ties to the earlier fake
+    assert shown == masked[order[(len(iou) - 1) // 2]] # the median (lower middle for an even count)
+    assert float(m[4]) == pytest.approx(iou[masked.index(shown)], abs=0.006) # stage 2's IoU, shown with two decimals
+
+
+def test_heatmap_explorer_failure_case(state, records, test_ious):
+    ex, shown, m = _heatmap(state, records, 'worst')
+    masked, iou = test_ious
+    assert shown == masked[min(range(len(iou)), key=lambda k: (iou[k], k))]
+    assert float(m[4]) == pytest.approx(min(iou), abs=0.006)
 
 
 def test_active_gallery_state(state, records):
     ex = _explorer(state, 'active')
     (slider,) = ex['IntSliderModel']
-    n_fakes = sum(r.split == 'train' and r.label == 0 for r in records)
-    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (1, min(12, n_fakes), 3)
-    assert ex['status'] == '<code>active: rendered n_active=3</code>'
+    from lae_nb.runs import load_candidates, shipped_run_dir
+    stored = len(load_candidates(shipped_run_dir())['active_index'])
+    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (1, stored, 6) # over the run's stored thumbnails
+    assert ex['status'] == '<code>active: rendered n_active=6</code>'
     (img,) = ex['ImageModel']
     assert _png(img).size[1] > 300 # weights above two rows of thumbnails
