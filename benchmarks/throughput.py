@@ -1,65 +1,91 @@
-"""Training and inference throughput of LAE, in images per second.
+"""Training and inference throughput of LAE through the trainer's own path, in images per second.
 
-    python benchmarks/throughput.py                  # the tiny preset on the best device (CPU here)
-    python benchmarks/throughput.py --preset paper   # 256x256, full width, VGG16 perceptual loss (GPU)
-    python benchmarks/throughput.py --device cpu --steps 5
+    python benchmarks/throughput.py                           # the tiny preset on the best device (CPU here)
+    python benchmarks/throughput.py --preset paper            # 256x256, full width, VGG16 perceptual loss (GPU)
+    python benchmarks/throughput.py --device cpu --steps 3
+    python benchmarks/throughput.py --preset paper --input stream --batch-size 128
+    python benchmarks/throughput.py --set feature_stride=16 beta3=0.01   # any config field
+    python benchmarks/throughput.py --record nbs/results/throughput.json   # also append the record to a results file
 
-Measures the exact step functions the trainer runs (stage1_epoch / stage2_epoch) on random batches,
-after warm-up steps, and prints one line per measurement and a JSON summary.
+Writes steps x batch random images as PNG files, then times what `train_lae` runs: the training set
+chosen by `lae_nb.engine.training_input` (kept on the device as uint8, or streamed by DataLoader
+workers), `stage1_epoch` and `stage2_epoch` with the trainer's networks, optimisers, precision and
+memory format, after a warm-up epoch; and inference (score and heatmap in one pass) on batches already
+on the device. Prints per stage: images/s, the share of wall time spent waiting for data, device,
+batch size, precision; then one JSON line.
 """
-import argparse, json, platform, time, warnings
+import argparse, json, os, platform, tempfile, time, warnings
+from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
-from lae_nb.config import LAEConfig
-from lae_nb.core import pick_device, seed_everything
+from lae_nb.config import LAEConfig, parse_overrides
+from lae_nb.core import seed_everything
+from lae_nb.data import ForgeryDataset, ForgeryRecord
+from lae_nb.detector import LAEDetector
+from lae_nb.distributed import cpu_threads, training_device
+from lae_nb.engine import build_networks, grad_scaler, make_optimizers, precision, stage2_optimizer, training_input
+from lae_nb.files import provenance, read_json, write_json
 from lae_nb.model import PretrainedWeightsWarning
-from lae_nb.train import autocast, build_networks, make_optimizers, stage1_epoch, stage2_epoch, stage2_optimizer
+from lae_nb.train import stage1_epoch, stage2_epoch
 
 
-class RandomImages(torch.utils.data.Dataset):
-    "n random normalised images with alternating labels."
-    def __init__(self, n, size):
-        self.x, self.y = torch.randn(n, 3, size, size), torch.arange(n) % 2
-    def __len__(self): return len(self.x)
-    def __getitem__(self, i): return {'image': self.x[i], 'label': int(self.y[i])}
+def image_folder(root: Path, n: int, size: int, seed: int = 0) -> ForgeryDataset:
+    "n random RGB images of size x size as PNG files, half labelled real, as a training set without masks."
+    rng = np.random.default_rng(seed)
+    records = []
+    for i in range(n):
+        path = root/f'{i:05d}.png'
+        Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(path, compress_level=1)
+        records.append(ForgeryRecord(str(path), i % 2, None, 'real' if i % 2 else 'fake', f's{i}', 'train', 'bench'))
+    return ForgeryDataset(records, size, return_mask=False)
 
 
-def _sync(device):
-    if device.type == 'cuda': torch.cuda.synchronize()
+def sync(device: torch.device) -> None:
+    if device.type == 'cuda': torch.cuda.synchronize(device)
 
 
-def measure(cfg: LAEConfig, steps: int, warmup: int = 2) -> dict:
-    device = pick_device(cfg.device)
+def measure(cfg: LAEConfig, steps: int, warmup: int = 1) -> dict:
+    "images/s and data-wait share of both training stages (through the trainer's functions) and of inference."
+    device = training_device(cfg.device)
     seed_everything(0)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PretrainedWeightsWarning) # speed does not depend on the weights' values
         model, D, C = build_networks(cfg, device)
     opt, opt_D = make_optimizers(model, D, cfg)
-    scaler = torch.amp.GradScaler(device.type, enabled=False)
-    res = {}
-    for name, fn in [
-        ('stage1_train', lambda data: stage1_epoch(model, D, C, opt, opt_D, scaler, data, cfg, 0, device, progress=False)),
-        ('stage2_train', lambda data: stage2_epoch(model, stage2_optimizer(model, cfg)[0], scaler, data,
-                                                   data.x[:cfg.masked_per_batch], torch.zeros(cfg.masked_per_batch, 1, cfg.img_size, cfg.img_size),
-                                                   cfg, 0, device, progress=False)),
-    ]:
-        fn(RandomImages(cfg.batch_size * warmup, cfg.img_size))
-        _sync(device)
-        data = RandomImages(cfg.batch_size * steps, cfg.img_size)
-        t0 = time.perf_counter()
-        fn(data)
-        _sync(device)
-        res[name] = len(data) / (time.perf_counter() - t0)
-    model.eval()
+    opt2 = stage2_optimizer(model, cfg)[0]
+    scaler = grad_scaler(cfg, device)
+    res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor() or platform.machine(),
+               preset_img_size=cfg.img_size, width=cfg.width, batch_size=cfg.batch_size, precision=precision(cfg, device),
+               channels_last=bool(cfg.channels_last if cfg.channels_last is not None else device.type == 'cuda'), threads=torch.get_num_threads())
+    with tempfile.TemporaryDirectory() as tmp:
+        train, how = training_input(image_folder(Path(tmp), cfg.batch_size * steps, cfg.img_size), cfg, device, progress=False)
+        res['input'] = how
+        masked_x = torch.stack([train[i]['image'] for i in range(cfg.masked_per_batch)]).to(device)
+        masked_g = torch.zeros(cfg.masked_per_batch, 1, cfg.img_size, cfg.img_size, device=device)
+        masked_g[..., cfg.img_size // 4:cfg.img_size // 2, cfg.img_size // 4:cfg.img_size // 2] = 1
+        stages = dict(stage1=lambda e: stage1_epoch(model, D, C, opt, opt_D, scaler, train, cfg, e, device, progress=False),
+                      stage2=lambda e: stage2_epoch(model, opt2, scaler, train, masked_x, masked_g, cfg, e, device, progress=False))
+        for name, epoch in stages.items():
+            for e in range(warmup): epoch(e)
+            sync(device)
+            t0 = time.perf_counter()
+            summary = epoch(warmup)
+            sync(device)
+            seconds = time.perf_counter() - t0
+            images = len(train) + (steps * cfg.masked_per_batch if name == 'stage2' else 0) # stage 2 adds masked images to every batch
+            res[name] = dict(images_per_s=round(images / seconds, 1), data_wait=round(summary['data_wait'], 3))
+    detector = LAEDetector(model.eval(), cfg.cam_normalize)
     x = torch.randn(cfg.batch_size, 3, cfg.img_size, cfg.img_size, device=device)
-    with torch.no_grad(), autocast(cfg, device):
-        for _ in range(warmup): model(x, decode=False)
-        _sync(device)
+    with torch.no_grad():
+        for _ in range(2): detector.score_and_heatmap(x)
+        sync(device)
         t0 = time.perf_counter()
-        for _ in range(steps): model(x, decode=False)
-        _sync(device)
-    res['inference'] = cfg.batch_size * steps / (time.perf_counter() - t0)
+        for _ in range(steps): detector.score_and_heatmap(x)
+        sync(device)
+    res['inference'] = dict(images_per_s=round(cfg.batch_size * steps / (time.perf_counter() - t0), 1))
     return res
 
 
@@ -67,14 +93,22 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--preset', default='tiny')
     p.add_argument('--device')
-    p.add_argument('--steps', type=int, default=5)
+    p.add_argument('--steps', type=int, default=5, help='batches per timed epoch')
     p.add_argument('--batch-size', type=int)
+    p.add_argument('--input', default='auto', choices=('auto', 'memory', 'stream'))
+    p.add_argument('--compile', action='store_true')
+    p.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='other config fields, e.g. feature_stride=16')
+    p.add_argument('--record', help='a JSON file whose list of records this measurement is appended to')
     a = p.parse_args()
-    cfg = LAEConfig.preset(a.preset, device=a.device, **({'batch_size': a.batch_size} if a.batch_size else {}))
-    device = pick_device(cfg.device)
-    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor() or platform.machine()
-    print(f'preset={a.preset} img_size={cfg.img_size} width={cfg.width} batch={cfg.batch_size} device={device} ({name}) '
-          f'threads={torch.get_num_threads()} amp={cfg.amp and device.type == "cuda"}')
+    over = dict(device=a.device, input_path=a.input, compile=a.compile, **({'batch_size': a.batch_size} if a.batch_size else {}), **parse_overrides(a.set))
+    cfg = LAEConfig.preset(a.preset, **over)
+    cpu_threads(cfg.threads)
+    load0 = os.getloadavg()[0]
     res = measure(cfg, a.steps)
-    for k, v in res.items(): print(f'{k:>14}: {v:8.1f} images/s')
-    print(json.dumps({'preset': a.preset, 'device': str(device), 'device_name': name, **{k: round(v, 1) for k, v in res.items()}}))
+    res.update(preset=a.preset, overrides=a.set, steps=a.steps, load=[round(load0, 2), round(os.getloadavg()[0], 2)], provenance=provenance(res['device']))
+    print(f"preset={a.preset} device={res['device']} ({res['device_name']}) batch={cfg.batch_size} precision={res['precision']} "
+          f"channels_last={res['channels_last']} threads={res['threads']} input: {res['input']}")
+    for k in ('stage1', 'stage2'): print(f"{k:>9}: {res[k]['images_per_s']:9.1f} images/s, waiting for data {100 * res[k]['data_wait']:.1f}% of the time")
+    print(f"inference: {res['inference']['images_per_s']:9.1f} images/s (score and heatmap, one pass)")
+    print(json.dumps(res))
+    if a.record: write_json(a.record, [*(read_json(a.record) if Path(a.record).is_file() else []), res])

@@ -9,7 +9,7 @@ __all__ = ['IMAGE_EXTENSIONS', 'FOLDER_LAYOUT', 'FFPP_LAYOUT', 'CELEBA_LAYOUT', 
            'records_from_faceforensics', 'records_from_celeba_edits', 'records_from_inpainting', 'toy_squares',
            'toy_manifest']
 
-# %% ../nbs/07_adapters.ipynb #de6d58fc
+# %% ../nbs/07_adapters.ipynb #c3e6071d
 import dataclasses
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from PIL import Image
 
 from .data import CENTER_MASK_PREFIX, SPLITS, ForgeryRecord, TensorSet, split_by_source, write_manifest
 
-# %% ../nbs/07_adapters.ipynb #d8487b05
+# %% ../nbs/07_adapters.ipynb #ff556d4a
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.gif')
 
 def _images_under(folder: Path) -> list[Path]:
@@ -58,7 +58,7 @@ def records_from_folder(root: str | Path,            # folder with real/, fake/,
                                      rel.parts[0] if len(rel.parts) > 1 else method, source_of(p), '', task))
     return split_by_source(records, fractions, seed)
 
-# %% ../nbs/07_adapters.ipynb #3e67018d
+# %% ../nbs/07_adapters.ipynb #c2dbf1c7
 FFPP_LAYOUT = "root/original_sequences/youtube/<c>/images/<video>/*.png and root/manipulated_sequences/<Method>/<c>/images/<target>_<donor>/*.png"
 
 def records_from_faceforensics(root: str | Path,  # FaceForensics++ root with extracted frames
@@ -79,7 +79,7 @@ def records_from_faceforensics(root: str | Path,  # FaceForensics++ root with ex
             records.append(ForgeryRecord(str(p), 0, masks.get(f'{video}/{p.stem}'), m, video.split('_')[0], '', task))
     return split_by_source(records, fractions, seed)
 
-# %% ../nbs/07_adapters.ipynb #3623cdc7
+# %% ../nbs/07_adapters.ipynb #45b59594
 CELEBA_LAYOUT = "root/real/<id>.jpg, root/<Method>/<id>[_<attribute>].png, optional root/masks/<Method>/<same name>.png"
 
 def _celeba_identities(identity_file: str | Path | None) -> dict[str, str]:
@@ -105,7 +105,7 @@ def records_from_celeba_edits(root: str | Path, # folder with real/ and one fold
         records += [ForgeryRecord(str(p), 0, masks.get(p.stem), m, source_of(p), '', task) for p in _require_images(root/m, CELEBA_LAYOUT)]
     return split_by_source(records, fractions, seed)
 
-# %% ../nbs/07_adapters.ipynb #32a3e46a
+# %% ../nbs/07_adapters.ipynb #e908a338
 INPAINTING_LAYOUT = "root/real/<name>.png, root/<Method>/<name>.png (hole: the central mask_size square)"
 
 def records_from_inpainting(root: str | Path, # folder with real/ and one folder per method
@@ -122,7 +122,7 @@ def records_from_inpainting(root: str | Path, # folder with real/ and one folder
         records += [ForgeryRecord(str(p), 0, f'{CENTER_MASK_PREFIX}{mask_size}', m, p.stem, '', task) for p in _require_images(root/m, INPAINTING_LAYOUT)]
     return split_by_source(records, fractions, seed)
 
-# %% ../nbs/07_adapters.ipynb #c54964f7
+# %% ../nbs/07_adapters.ipynb #a8b7298c
 def toy_squares(n: int = 128, # images, alternately fake (label 0) and real
                 size: int = 32, # side in pixels
                 seed: int = 0,

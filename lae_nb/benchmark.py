@@ -9,7 +9,7 @@ __all__ = ['PHOTOS', 'MIN_CROP_STD', 'N_PHOTOS_PER_SPLIT', 'PHOTO_SPLIT', 'TASKS
            'DEFAULT_N_REAL', 'photo_path', 'load_photo', 'random_crop', 'photo_texture', 'assign_photo_splits',
            'real_crop', 'make_fake', 'benchmark_cache_root', 'make_benchmark', 'plot_gallery', 'write_data_samples']
 
-# %% ../nbs/13_benchmark.ipynb #4e96d1c9
+# %% ../nbs/13_benchmark.ipynb #3ae1d3b0
 import itertools, shutil, zlib
 from importlib import resources
 from pathlib import Path
@@ -23,7 +23,7 @@ from .core import cache_root
 from .data import SPLITS, ForgeryRecord, load_mask, load_rgb, read_manifest, write_manifest
 from .forgeries import METHODS, grey, random_mask
 
-# %% ../nbs/13_benchmark.ipynb #ab3b22a6
+# %% ../nbs/13_benchmark.ipynb #c961bdcf
 PHOTOS = { # name: (package, file inside the package's data folder, licence, credit)
     'astronaut': ('skimage', 'astronaut.png', 'public domain', 'NASA (Eileen Collins), via scikit-image'),
     'camera': ('skimage', 'camera.png', 'CC0', 'Lav Varshney, via scikit-image'),
@@ -50,7 +50,7 @@ def load_photo(name: str) -> np.ndarray: # (H, W, 3) uint8
     "A source photo as RGB (the grayscale ones repeated over three channels)."
     return load_rgb(photo_path(name))
 
-# %% ../nbs/13_benchmark.ipynb #b4a1b1e2
+# %% ../nbs/13_benchmark.ipynb #c9d2c227
 MIN_CROP_STD = 8.0 # grey-level std (0-255) below which a crop counts as flat
 
 def random_crop(photo: np.ndarray,     # (H, W, 3) uint8
@@ -72,7 +72,7 @@ def random_crop(photo: np.ndarray,     # (H, W, 3) uint8
         if grey(crop).std() >= MIN_CROP_STD: return np.ascontiguousarray(crop)
     raise ValueError(f"no crop of this photo had grey std >= {MIN_CROP_STD} in {tries} tries; it is too flat to use.")
 
-# %% ../nbs/13_benchmark.ipynb #cac318cf
+# %% ../nbs/13_benchmark.ipynb #f096eb6f
 N_PHOTOS_PER_SPLIT = (8, 3, 3) # train, val, test
 
 def photo_texture(photo: np.ndarray, n: int = 200, img_size: int = 64, seed: int = 0) -> tuple[float, float]:
@@ -101,14 +101,14 @@ PHOTO_SPLIT = {'astronaut': 'train', 'cell': 'train', 'china': 'train', 'coffee'
                'brick': 'val', 'camera': 'val', 'chelsea': 'val',
                'clock_motion': 'test', 'flower': 'test', 'gravel': 'test'}
 
-# %% ../nbs/13_benchmark.ipynb #2eb6315a
+# %% ../nbs/13_benchmark.ipynb #b1a3cf41
 TASKS = {
     'splicing': {'seen': 'hard_splice', 'unseen': ['poisson_splice']},
     'inpainting': {'seen': 'telea', 'unseen': ['textured_fill']},
     'postprocess': {'seen': 'hard_splice', 'unseen': ['hard_splice_jpeg']},
 }
 
-# %% ../nbs/13_benchmark.ipynb #10c28819
+# %% ../nbs/13_benchmark.ipynb #e63ef688
 MIN_CHANGE = 8.0 # mean absolute change (0-255) inside the mask for a fake to count as manipulated
 
 def _rng(seed: int, img_size: int, *keys: str | int) -> np.random.Generator:
@@ -139,7 +139,7 @@ def make_fake(photos: dict[str, np.ndarray], task: str, method: str, split: str,
         if change > best[0]: best = (change, fake, mask)
     return best[1], best[2], name
 
-# %% ../nbs/13_benchmark.ipynb #5ee7f948
+# %% ../nbs/13_benchmark.ipynb #5570ff2c
 def _save_png(path: Path, a: np.ndarray, compression: int) -> str:
     "Write an RGB or grey uint8 array as PNG; returns the path as a string."
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ def _write_benchmark(out: Path, img_size: int, n_real: tuple[int, int, int], see
                                          _save_png(out/'masks'/rel, mask.astype(np.uint8) * 255, compression), method, name, split, task))
     return records
 
-# %% ../nbs/13_benchmark.ipynb #b65a9921
+# %% ../nbs/13_benchmark.ipynb #26877aed
 BENCHMARK_VERSION = 3 # bump when generation changes, so old caches are not reused
 DEFAULT_N_REAL = {64: (1000, 200, 200), 128: (2000, 400, 400), 256: (500, 100, 100)} # reals per split
 
@@ -200,7 +200,7 @@ def _moved(r: ForgeryRecord, old: Path, new: Path) -> ForgeryRecord:
     move = lambda p: p and str(new / Path(p).relative_to(old))
     return ForgeryRecord(move(r.path), r.label, move(r.mask_path), r.method, r.source, r.split, r.task)
 
-# %% ../nbs/13_benchmark.ipynb #96a195d4
+# %% ../nbs/13_benchmark.ipynb #841ce29e
 def _real_partner(fake: ForgeryRecord, reals: list[ForgeryRecord]) -> ForgeryRecord | None:
     "The real record a fake was made from: same split and file name, else same source."
     same = [r for r in reals if r.split == fake.split and Path(r.path).name == Path(fake.path).name]
@@ -242,7 +242,7 @@ def plot_gallery(records_or_manifest: list[ForgeryRecord] | str | Path, # record
     fig.tight_layout(pad=0.3)
     return fig
 
-# %% ../nbs/13_benchmark.ipynb #9dcdc119
+# %% ../nbs/13_benchmark.ipynb #aaf55302
 def _licence_text() -> str:
     "LICENSE.md for data_samples: the source photos' licences and credits."
     lines = ["# Licences of the sample images", "",

@@ -7,7 +7,7 @@ Docs: https://lae-nb.github.io/lae_nb/cam.html.md"""
 # %% auto #0
 __all__ = ['NORMALIZATIONS', 'CAM_NORMALIZE', 'unit_cams', 'normalize_cam', 'cam_map', 'grad_cam']
 
-# %% ../nbs/05_cam.ipynb #d8d5db65
+# %% ../nbs/05_cam.ipynb #c4a27188
 from collections.abc import Callable
 
 import torch
@@ -16,14 +16,14 @@ from captum.attr import LayerGradCam
 
 from .model import LAE, LAEOutput
 
-# %% ../nbs/05_cam.ipynb #9b71a452
+# %% ../nbs/05_cam.ipynb #7a1b8e14
 def unit_cams(model: LAE, # the autoencoder (its encoder.fc holds w_kc)
               features: torch.Tensor, # (B, d_l, h, w) last conv activations
              ) -> torch.Tensor:
     "Eq. 7: M_c for every latent unit c, shape (B, d_z, h, w)."
     return torch.einsum('ck,bkhw->bchw', model.encoder.fc.weight, features)
 
-# %% ../nbs/05_cam.ipynb #11997a20
+# %% ../nbs/05_cam.ipynb #24fd53c6
 def _minmax(cam: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     "Per image to [0, 1]; eps keeps a constant map finite (it becomes all zeros)."
     flat = cam.flatten(1)
@@ -54,7 +54,7 @@ def cam_map(model: LAE, # the autoencoder
     if upsample: cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)
     return normalize_cam(cam, normalize)
 
-# %% ../nbs/05_cam.ipynb #e1fe48f1
+# %% ../nbs/05_cam.ipynb #98814110
 def grad_cam(forward: Callable[[torch.Tensor], torch.Tensor], # x (B, 3, H, W) -> (B,) score to explain
              layer: torch.nn.Module, # the conv layer whose activations are weighted
              x: torch.Tensor, # (B, 3, H, W) input

@@ -9,7 +9,7 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'pick_device', 'module_device', 'see
            'imagenet_denormalize', 'to_tanh_range', 'from_tanh_range', 'data_samples_dir', 'cache_root',
            'temporary_env', 'evaluating', 'map_dataset', 'in_test']
 
-# %% ../nbs/00_core.ipynb #b7ac5956
+# %% ../nbs/00_core.ipynb #4a8c1cd0
 import contextlib, os, random
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-# %% ../nbs/00_core.ipynb #6c9669e9
+# %% ../nbs/00_core.ipynb #6ca57875
 def _mps_available() -> bool:
     return hasattr(torch.backends, 'mps') and torch.backends.mps.is_available()
 
@@ -43,7 +43,7 @@ def module_device(module: torch.nn.Module) -> torch.device:
     p = next(module.parameters(), None)
     return p.device if p is not None else torch.device('cpu')
 
-# %% ../nbs/00_core.ipynb #dd843284
+# %% ../nbs/00_core.ipynb #06df5bc3
 def seed_everything(seed: int = 0, # seed for python, numpy and torch
                    ) -> torch.Generator:
     "Seed every random number generator we use; returns a torch CPU generator seeded the same way."
@@ -52,7 +52,7 @@ def seed_everything(seed: int = 0, # seed for python, numpy and torch
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
-# %% ../nbs/00_core.ipynb #de91241a
+# %% ../nbs/00_core.ipynb #cf5970f4
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -84,7 +84,7 @@ def from_tanh_range(x: torch.Tensor, # (..., 3, H, W) in [-1, 1]
     "A [-1, 1] image (e.g. the decoder's output) back to [0, 1]."
     return (x + 1) / 2
 
-# %% ../nbs/00_core.ipynb #7536c787
+# %% ../nbs/00_core.ipynb #3338f043
 def data_samples_dir() -> Path:
     "Folder of the sample images, masks and manifest that ship with lae_nb."
     try:
@@ -100,7 +100,7 @@ def cache_root() -> Path:
     "Root of lae_nb's caches (benchmarks, experiment runs): $LAE_NB_CACHE, else ~/.cache/lae_nb."
     return Path(os.environ.get('LAE_NB_CACHE') or Path.home()/'.cache'/'lae_nb')
 
-# %% ../nbs/00_core.ipynb #82df2f4c
+# %% ../nbs/00_core.ipynb #8f5f43f9
 @contextlib.contextmanager
 def temporary_env(**values: str) -> Iterator[None]:
     "Set environment variables inside the block; restore (or remove) them afterwards, even on error."
@@ -112,7 +112,7 @@ def temporary_env(**values: str) -> Iterator[None]:
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
-# %% ../nbs/00_core.ipynb #23bbe358
+# %% ../nbs/00_core.ipynb #f0f889a2
 @contextlib.contextmanager
 def evaluating(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
     "Eval mode and no gradients inside the block; the module's train/eval mode is restored afterwards."
@@ -137,7 +137,7 @@ def map_dataset(fn: Callable[[dict], dict], # batch -> {name: (b, ...) tensor}
         for k, v in fn(batch).items(): parts.setdefault(k, []).append(v.detach().float().cpu())
     return {k: torch.cat(v) for k, v in parts.items()}
 
-# %% ../nbs/00_core.ipynb #0534ede4
+# %% ../nbs/00_core.ipynb #d1006c3d
 def in_test() -> bool:
     "True when run by nbdev-test (IN_TEST is set), so notebooks can shrink their workloads."
     return bool(os.environ.get('IN_TEST'))

@@ -7,10 +7,10 @@ Docs: https://lae-nb.github.io/lae_nb/data.html.md"""
 # %% auto #0
 __all__ = ['MANIFEST_COLUMNS', 'CENTER_MASK_PREFIX', 'SPLITS', 'ForgeryRecord', 'ManifestError', 'read_manifest',
            'write_manifest', 'CorruptImageError', 'MaskSizeError', 'load_rgb', 'binarize_mask', 'load_mask',
-           'joint_transform', 'Item', 'load_image', 'drop_unreadable', 'ForgeryDataset', 'TensorSet', 'InMemory',
-           'add_training_noise', 'split_by_source', 'task_datasets']
+           'joint_transform', 'to_model_input', 'Item', 'load_image', 'drop_unreadable', 'ForgeryDataset', 'TensorSet',
+           'InMemory', 'add_training_noise', 'split_by_source', 'task_datasets']
 
-# %% ../nbs/06_data.ipynb #5ef18d40
+# %% ../nbs/06_data.ipynb #aa8558cf
 import csv, dataclasses, warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from torchvision.transforms import v2
 from .core import IMAGENET_MEAN, IMAGENET_STD
 from .files import atomic_write
 
-# %% ../nbs/06_data.ipynb #e7837c41
+# %% ../nbs/06_data.ipynb #6b848a07
 @dataclass
 class ForgeryRecord:
     "One image of a forgery-detection dataset."
@@ -42,7 +42,7 @@ class ForgeryRecord:
 MANIFEST_COLUMNS = [f.name for f in dataclasses.fields(ForgeryRecord)]
 CENTER_MASK_PREFIX = 'center:'
 
-# %% ../nbs/06_data.ipynb #aa897605
+# %% ../nbs/06_data.ipynb #b447ef07
 class ManifestError(ValueError):
     "A manifest CSV that is missing columns or has bad values."
 
@@ -85,7 +85,7 @@ def write_manifest(records: list[ForgeryRecord], # records to save
         with open(tmp, 'w', newline='') as f: csv.writer(f).writerows([MANIFEST_COLUMNS, *rows])
     return atomic_write(csv_path, write)
 
-# %% ../nbs/06_data.ipynb #14ebcfdb
+# %% ../nbs/06_data.ipynb #184ac527
 class CorruptImageError(OSError):
     "An image or mask file that cannot be decoded."
 
@@ -118,7 +118,7 @@ def load_rgb(path: str | Path, # any format PIL reads: gray, RGB(A), palette, 16
     a = _to_uint8_gray_or_rgb(_open_decoded(path))
     return np.repeat(a[..., None], 3, axis=2) if a.ndim == 2 else a
 
-# %% ../nbs/06_data.ipynb #7f9883ff
+# %% ../nbs/06_data.ipynb #3a7446cd
 def binarize_mask(a: np.ndarray, # (H, W) mask values of any range
                  ) -> np.ndarray: # (H, W) bool
     "True where a mask marks manipulated pixels: above half of 255, or nonzero for 0/1 masks."
@@ -147,21 +147,26 @@ def load_mask(mask_path: str,              # mask file, or 'center:<side>'
                             f"{image_size[1]}x{image_size[0]}; masks must have their image's size (check that the files are paired).")
     return binarize_mask(a)
 
-# %% ../nbs/06_data.ipynb #7b591a49
+# %% ../nbs/06_data.ipynb #877411e2
 def joint_transform(img_size: int | None = None, # output side in pixels; None keeps the input size
                     augment: bool = False,       # random flip and mild resized crop (not in the paper)
-                   ) -> v2.Compose:
+                    normalize: bool = True,      # end in ImageNet normalisation (False: uint8 images out)
+                   ) -> v2.Transform:
     "A v2 transform for (tv_tensors.Image uint8, tv_tensors.Mask) pairs, ending in ImageNet normalisation."
     steps = []
     if augment:
         steps.append(v2.RandomHorizontalFlip())
         if img_size: steps.append(v2.RandomResizedCrop((img_size, img_size), scale=(0.85, 1.0), ratio=(0.9, 1.1), antialias=True))
     if img_size and not augment: steps.append(v2.Resize((img_size, img_size), antialias=True))
-    steps += [v2.ToDtype({tv_tensors.Image: torch.float32, 'others': None}, scale=True),
-              v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
-    return v2.Compose(steps)
+    if normalize: steps += [v2.ToDtype({tv_tensors.Image: torch.float32, 'others': None}, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
+    return v2.Compose(steps) if steps else v2.Identity()
 
-# %% ../nbs/06_data.ipynb #f427252a
+def to_model_input(x: torch.Tensor, # (..., 3, H, W) uint8
+                  ) -> torch.Tensor: # (..., 3, H, W) float32, ImageNet-normalised
+    "uint8 images as the model reads them: the last two steps of `joint_transform`, on whatever device x is."
+    return v2.functional.normalize(v2.functional.to_dtype(x, torch.float32, scale=True), IMAGENET_MEAN, IMAGENET_STD)
+
+# %% ../nbs/06_data.ipynb #e35619b4
 class Item(TypedDict, total=False):
     "One image as a dataset returns it; a batch has the same keys, stacked."
     image: torch.Tensor # (3, H, W) ImageNet-normalised
@@ -172,7 +177,7 @@ class Item(TypedDict, total=False):
     source: str         # photo or video the image came from
     index: int          # position in the dataset
 
-# %% ../nbs/06_data.ipynb #b1a4a805
+# %% ../nbs/06_data.ipynb #1626e6c7
 def load_image(path: str | Path, # any image file PIL reads
                img_size: int | None = None, # output side; None keeps the file's size
               ) -> tuple[torch.Tensor, np.ndarray]: # ((3, S, S) ImageNet-normalised, (H, W, 3) uint8 as read)
@@ -181,7 +186,7 @@ def load_image(path: str | Path, # any image file PIL reads
     x = joint_transform(img_size)(tv_tensors.Image(torch.from_numpy(rgb).permute(2, 0, 1)))
     return x.as_subclass(torch.Tensor), rgb
 
-# %% ../nbs/06_data.ipynb #13b5542b
+# %% ../nbs/06_data.ipynb #79974f02
 def _load_error(r: ForgeryRecord, check_mask: bool) -> str | None:
     "None when the record's image (and mask, if checked) decode and fit together, else the error."
     try:
@@ -201,7 +206,7 @@ def drop_unreadable(records: list[ForgeryRecord], # records to check
         else: errors.append(err)
     return kept, errors
 
-# %% ../nbs/06_data.ipynb #395e5c74
+# %% ../nbs/06_data.ipynb #34803626
 class ForgeryDataset(Dataset):
     "Images (ImageNet-normalised), labels and aligned masks from a list of `ForgeryRecord`s."
     def __init__(self, records: list[ForgeryRecord], # what to load
@@ -221,6 +226,7 @@ class ForgeryDataset(Dataset):
             if not records: raise ValueError(f"none of the {len(errors)} images can be read; first error: {errors[0]}")
         self.records, self.img_size, self.augment, self.return_mask, self.on_error = records, img_size, augment, return_mask, on_error
         self.transform, self.eval_transform = joint_transform(img_size, augment), joint_transform(img_size, False)
+        self.geometry = joint_transform(img_size, False, normalize=False) # the evaluation transform up to the uint8 image
 
     def __len__(self): return len(self.records)
 
@@ -240,6 +246,10 @@ class ForgeryDataset(Dataset):
         return Item(image=x.as_subclass(torch.Tensor), label=r.label, mask=y.as_subclass(torch.Tensor).float(),
                     has_mask=has_mask, method=r.method, source=r.source, index=i)
 
+    def uint8_image(self, i: int) -> torch.Tensor: # (3, S, S) uint8
+        "Record i's image as `__getitem__(i)` gives it under evaluation transforms, before normalisation (8 bits, not 32)."
+        return self.geometry(tv_tensors.Image(torch.from_numpy(load_rgb(self.records[i].path)).permute(2, 0, 1))).as_subclass(torch.Tensor)
+
     def load_mask(self, i: int) -> torch.Tensor: # (1, H, W) float in {0, 1}
         "Record i's mask, transformed as `__getitem__(i)`'s image is under evaluation transforms."
         r = self.records[i]
@@ -248,7 +258,7 @@ class ForgeryDataset(Dataset):
         if m is None: raise ValueError(f"{r.path} is a fake without a mask; give it a mask_path or leave it out of mask selection.")
         return self.eval_transform(tv_tensors.Mask(torch.from_numpy(m)[None])).as_subclass(torch.Tensor).float()
 
-# %% ../nbs/06_data.ipynb #529f2331
+# %% ../nbs/06_data.ipynb #18a84f37
 class TensorSet(Dataset):
     "Images, labels and (optional) masks held as tensors, returning `Item`s like ForgeryDataset."
     def __init__(self, images: torch.Tensor, # (N, 3, H, W) ImageNet-normalised
@@ -265,17 +275,22 @@ class TensorSet(Dataset):
         return Item(image=self.images[i], label=label, mask=self.masks[i], has_mask=self.has_masks or label == 1,
                     method='real' if label == 1 else self.method, source=f'tensor{i}', index=i)
 
-# %% ../nbs/06_data.ipynb #c466b6ea
+# %% ../nbs/06_data.ipynb #b9f9a153
 class InMemory(Dataset):
-    "A dataset's images and labels decoded once and kept as tensors (masks are never read)."
-    def __init__(self, dataset: Dataset, progress: bool = True):
-        items = [dataset[i] for i in tqdm(range(len(dataset)), desc='decode images', disable=not progress, leave=False)]
-        self.images = torch.stack([it['image'] for it in items]) # (N, 3, H, W)
-        self.labels = torch.tensor([it['label'] for it in items]) # (N,)
+    "A ForgeryDataset's images (uint8) and labels decoded once and kept on a device; items and batches come out normalised."
+    def __init__(self, dataset, # a ForgeryDataset (it has uint8_image)
+                 device: str | torch.device = 'cpu', # where the images are kept
+                 progress: bool = True):
+        images = [dataset.uint8_image(i) for i in tqdm(range(len(dataset)), desc='decode images', disable=not progress, leave=False)]
+        self.images = torch.stack(images).to(device) # (N, 3, S, S) uint8
+        self.labels = torch.tensor([r.label for r in dataset.records], device=device) # (N,)
     def __len__(self): return len(self.labels)
-    def __getitem__(self, i: int) -> Item: return Item(image=self.images[i], label=int(self.labels[i]))
+    def __getitem__(self, i: int | list | torch.Tensor) -> Item: # an index, or a list of them for a whole batch
+        return Item(image=to_model_input(self.images[i]), label=self.labels[i] if isinstance(i, (list, torch.Tensor)) else int(self.labels[i]))
+    @property
+    def nbytes(self) -> int: return self.images.numel() * self.images.element_size()
 
-# %% ../nbs/06_data.ipynb #1c7ef0b7
+# %% ../nbs/06_data.ipynb #dd5f7428
 def add_training_noise(images: torch.Tensor,       # (B, 3, H, W) ImageNet-normalised batch
                        max_std: float = 5 / 255,   # upper end of the noise std, in [0, 1] pixel units
                        generator: torch.Generator | None = None, # for reproducible noise
@@ -287,7 +302,7 @@ def add_training_noise(images: torch.Tensor,       # (B, 3, H, W) ImageNet-norma
     std = torch.tensor(IMAGENET_STD, dtype=images.dtype, device=images.device).view(3, 1, 1)
     return images + sigma.to(images.device, images.dtype) * eps / std
 
-# %% ../nbs/06_data.ipynb #b89c8545
+# %% ../nbs/06_data.ipynb #818cb82e
 SPLITS = ('train', 'val', 'test')
 
 def split_by_source(records: list[ForgeryRecord],                     # records to assign
@@ -304,7 +319,7 @@ def split_by_source(records: list[ForgeryRecord],                     # records 
     split_of = {sources[j]: SPLITS[int(np.searchsorted(bounds, k, side='right'))] for k, j in enumerate(order)}
     return [dataclasses.replace(r, split=split_of[r.source]) for r in records]
 
-# %% ../nbs/06_data.ipynb #4f7f2795
+# %% ../nbs/06_data.ipynb #aff23354
 def task_datasets(records: list[ForgeryRecord],   # all records (any tasks)
                   task: str,                      # the task to select
                   img_size: int | None = None,    # passed to every ForgeryDataset

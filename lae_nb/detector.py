@@ -7,7 +7,7 @@ Docs: https://lae-nb.github.io/lae_nb/detector.html.md"""
 # %% auto #0
 __all__ = ['Detector', 'LAEDetector', 'predict_image', 'detector_heatmaps']
 
-# %% ../nbs/08_detector.ipynb #a44d049c
+# %% ../nbs/08_detector.ipynb #0bd3e0bc
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from .core import evaluating, module_device
 from .data import load_image
 from .model import LAE, LAEOutput, fake_score
 
-# %% ../nbs/08_detector.ipynb #06952f71
+# %% ../nbs/08_detector.ipynb #d369457f
 class Detector:
     "A forgery detector: fake scores (> 0 means fake) and [0, 1] heatmaps of batches of normalised images."
     img_size: int | None = None # the input side the detector expects (None: any)
@@ -41,7 +41,7 @@ class Detector:
         sub = x if which is None else x[which]
         return self.score(x), (self.heatmap(sub) if len(sub) else None)
 
-# %% ../nbs/08_detector.ipynb #51d3531a
+# %% ../nbs/08_detector.ipynb #7f6076bf
 class LAEDetector(Detector):
     "An LAE as a detector: score a_F - a_T (Eq. 3), heatmap M_hat (Eq. 8), one encoder pass for both."
     def __init__(self, model: LAE, # a trained autoencoder
@@ -69,7 +69,7 @@ class LAEDetector(Detector):
         chosen = LAEOutput(out.z[which], None, out.features[which]) # the chosen images' rows of the same pass
         return scores, cam_map(self.model, x[which], self.cam_normalize, out=chosen)
 
-# %% ../nbs/08_detector.ipynb #adf66960
+# %% ../nbs/08_detector.ipynb #f0490501
 def predict_image(detector: Detector, # e.g. LAEDetector(load_model())
                   path: str | Path, # an image file (any format PIL reads)
                  ) -> dict: # score, label ('real'|'fake'), image (H, W, 3) in [0, 1], cam (H, W) in [0, 1]

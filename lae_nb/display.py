@@ -8,7 +8,7 @@ Docs: https://lae-nb.github.io/lae_nb/display.html.md"""
 __all__ = ['T_COLOUR', 'F_COLOUR', 'HEATMAP_CMAP', 'to_display', 'mask_outline', 'draw_outline', 'heatmap_overlay', 'figure_png',
            'show', 'plot_heatmaps', 'fmt_value', 'fmt', 'markdown_table']
 
-# %% ../nbs/02_display.ipynb #03acfac7
+# %% ../nbs/02_display.ipynb #7006e08e
 import io, math
 
 import numpy as np
@@ -21,7 +21,7 @@ from skimage.segmentation import find_boundaries
 
 from .core import imagenet_denormalize
 
-# %% ../nbs/02_display.ipynb #f02309de
+# %% ../nbs/02_display.ipynb #0bd005a1
 T_COLOUR, F_COLOUR = '#1f77b4', '#d62728' # partition T (true, real) and F (fake), in every figure
 
 def to_display(x: torch.Tensor, # (3, H, W) ImageNet-normalised, as datasets return it
@@ -29,7 +29,7 @@ def to_display(x: torch.Tensor, # (3, H, W) ImageNet-normalised, as datasets ret
     "A dataset image ready for `imshow`."
     return imagenet_denormalize(x.detach().float().cpu()).clamp(0, 1).permute(1, 2, 0).numpy()
 
-# %% ../nbs/02_display.ipynb #7e52722b
+# %% ../nbs/02_display.ipynb #1bdae2ca
 def mask_outline(mask: np.ndarray, # (H, W) bool or {0, 1}
                  width: int = 1, # outline thickness in pixels
                 ) -> np.ndarray: # (H, W) bool
@@ -50,7 +50,7 @@ def draw_outline(image: np.ndarray, # (H, W, 3) in [0, 1]
     if mask is not None: out[mask_outline(mask, width)] = colour
     return out
 
-# %% ../nbs/02_display.ipynb #b584433a
+# %% ../nbs/02_display.ipynb #712f878c
 HEATMAP_CMAP = 'jet'
 
 def heatmap_overlay(image: np.ndarray, # (H, W, 3) RGB in [0, 1]
@@ -66,7 +66,7 @@ def heatmap_overlay(image: np.ndarray, # (H, W, 3) RGB in [0, 1]
     colour = colormaps[cmap](np.clip(cam, 0, 1))[..., :3]
     return np.clip((1 - alpha) * image + alpha * colour, 0, 1)
 
-# %% ../nbs/02_display.ipynb #c409f1ea
+# %% ../nbs/02_display.ipynb #75250753
 def figure_png(fig: Figure, # a figure to rasterise
                dpi: int = 72,
               ) -> bytes:
@@ -107,7 +107,7 @@ def plot_heatmaps(images: list[np.ndarray], # (H, W, 3) in [0, 1] each
     bar.set_label('attention (normalised)', fontsize=8)
     return fig
 
-# %% ../nbs/02_display.ipynb #7b130698
+# %% ../nbs/02_display.ipynb #62e8772c
 def fmt_value(v, digits: int = 3) -> str:
     "A number with `digits` decimals, '–' for None or NaN, anything else as text."
     if v is None or (isinstance(v, float) and math.isnan(v)): return '–'

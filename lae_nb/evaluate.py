@@ -8,7 +8,7 @@ Docs: https://lae-nb.github.io/lae_nb/evaluate.html.md"""
 __all__ = ['PRIOR_AREA', 'equal_error_rate', 'detection_metrics', 'energy_in_mask', 'cam_iou', 'pointing_game', 'centre_prior',
            'localization', 'predict_dataset', 'summarize', 'evaluate_splits', 'metrics_table']
 
-# %% ../nbs/09_evaluate.ipynb #3c8baad5
+# %% ../nbs/09_evaluate.ipynb #189ae131
 import math
 
 import numpy as np
@@ -22,7 +22,7 @@ from .core import evaluating, map_dataset, pick_device
 from .detector import Detector
 from .display import fmt_value, markdown_table
 
-# %% ../nbs/09_evaluate.ipynb #0877bdd2
+# %% ../nbs/09_evaluate.ipynb #f16d0f80
 def equal_error_rate(y_fake: np.ndarray, # (N,) 1 = fake, 0 = real
                      score: np.ndarray, # (N,) higher = more fake
                     ) -> float:
@@ -42,7 +42,7 @@ def detection_metrics(score: np.ndarray, # (N,) fake score a_F - a_T
     return {**res, 'auc': float(roc_auc_score(y_fake, score)), 'eer': equal_error_rate(y_fake, score),
             'ap': float(average_precision_score(y_fake, score))}
 
-# %% ../nbs/09_evaluate.ipynb #3ce4e26e
+# %% ../nbs/09_evaluate.ipynb #1322d22f
 def energy_in_mask(cam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: # (B, 1, H, W) each -> (B,)
     "Share of the (non-negative) attention mass that falls inside the mask."
     cam = cam.clamp_min(0).flatten(1)
@@ -59,7 +59,7 @@ def pointing_game(cam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: # (B, 
     idx = cam.flatten(1).argmax(1, keepdim=True)
     return (mask.flatten(1).gather(1, idx).squeeze(1) > 0.5).float()
 
-# %% ../nbs/09_evaluate.ipynb #f0023040
+# %% ../nbs/09_evaluate.ipynb #7515efc4
 PRIOR_AREA = 0.175 # share of the image inside the centre prior's half-maximum disc
 
 def centre_prior(size: int, # the map's side
@@ -85,7 +85,7 @@ def localization(maps: torch.Tensor, # (K, 1, H, W) heatmaps in [0, 1]
         out[f'iou_{name}'] = cam_iou(p, masks)
     return out
 
-# %% ../nbs/09_evaluate.ipynb #5dced1c8
+# %% ../nbs/09_evaluate.ipynb #a7ffeaa9
 def predict_dataset(detector: Detector, # LAE (LAEDetector) or a baseline
                     dataset: Dataset, # items: lae_nb.data.Item (image, label, and mask, has_mask for localisation)
                     batch_size: int = 64,
@@ -132,7 +132,7 @@ def evaluate_splits(detector: Detector, # LAE (LAEDetector) or a baseline
             if loc is not None: res['localization'][method] = loc
     return res
 
-# %% ../nbs/09_evaluate.ipynb #612d35f0
+# %% ../nbs/09_evaluate.ipynb #7471bff7
 def metrics_table(metrics: dict, # evaluate_splits output, optionally with a 'stage1' record of the same form
                  ) -> str:
     "Markdown table of detection and localisation metrics after stage 1 and after the final stage, beside their chance levels."

@@ -8,7 +8,7 @@ Docs: https://lae-nb.github.io/lae_nb/files.html.md"""
 __all__ = ['atomic_write', 'write_json', 'read_json', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'save_weights',
            'load_weights', 'provenance']
 
-# %% ../nbs/01_files.ipynb #9bc66e47
+# %% ../nbs/01_files.ipynb #17e23d96
 import datetime, json, os, platform, subprocess, tempfile
 from collections.abc import Callable
 from importlib import resources
@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from . import __version__
 
-# %% ../nbs/01_files.ipynb #1d9eba2b
+# %% ../nbs/01_files.ipynb #e23cafe2
 def _umask() -> int:
     "The process's file-creation mask (read by setting it and putting it back)."
     mask = os.umask(0)
@@ -54,7 +54,7 @@ def read_json(path: str | Path):
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not valid JSON ({e}); restore it or delete the folder it belongs to.") from e
 
-# %% ../nbs/01_files.ipynb #6195f700
+# %% ../nbs/01_files.ipynb #8dde00fd
 class CheckpointError(RuntimeError):
     "A checkpoint or run folder that cannot be read."
 
@@ -84,7 +84,7 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> torch.nn.Module:
     except RuntimeError as e: raise CheckpointError(f"{path} does not fit this model ({e}); was it trained with another config?") from e
     return model
 
-# %% ../nbs/01_files.ipynb #d9894b3d
+# %% ../nbs/01_files.ipynb #f563e6e7
 def provenance(device: str | torch.device | None = None) -> dict:
     "Date, device, versions, CPU threads and load, and the git commit of the working tree (`-dirty` if it has uncommitted changes; None outside a checkout)."
     try: commit = subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True, timeout=5,

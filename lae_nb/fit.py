@@ -7,7 +7,7 @@ Docs: https://lae-nb.github.io/lae_nb/fit.html.md"""
 # %% auto #0
 __all__ = ['train_baseline', 'best_threshold', 'measure_gap']
 
-# %% ../nbs/11_fit.ipynb #0b63e38d
+# %% ../nbs/11_fit.ipynb #cc027806
 import copy, math, time
 
 import numpy as np
@@ -20,7 +20,7 @@ from .core import evaluating, map_dataset, pick_device, seed_everything
 from .data import ForgeryRecord, InMemory, task_datasets
 from .evaluate import detection_metrics, predict_dataset
 
-# %% ../nbs/11_fit.ipynb #59b39db2
+# %% ../nbs/11_fit.ipynb #af307344
 def _val_pass(model: Baseline, ds: Dataset, batch_size: int, device: torch.device) -> tuple[float, np.ndarray, np.ndarray]:
     "(mean loss, scores, labels) over a dataset, in eval mode."
     def batch(b):
@@ -73,7 +73,7 @@ def train_baseline(model: Baseline, # what to train (modified in place)
     model.eval()
     return dict(history=history, best_epoch=best['epoch'] + 1, seconds=round(time.time() - t0, 1), hparams=hp)
 
-# %% ../nbs/11_fit.ipynb #41c05fb1
+# %% ../nbs/11_fit.ipynb #a8516924
 def best_threshold(score: np.ndarray, # (N,) fake scores
                    is_fake: np.ndarray, # (N,) bool
                   ) -> float:
@@ -90,7 +90,7 @@ def measure_gap(records: list[ForgeryRecord], # benchmark records
                ) -> list[dict]: # one row per test set: task, method, seen, accuracy, auc
     "Seen and unseen test accuracy and AUC of the plain CNN trained on a task's seen method."
     sets = task_datasets(records, task, img_size=img_size, return_mask=False)
-    train, val = InMemory(sets['train'], progress), InMemory(sets['val'], progress)
+    train, val = InMemory(sets['train'], progress=progress), InMemory(sets['val'], progress=progress)
     torch.manual_seed(seed)
     model = GapCNN(img_size)
     train_baseline(model, dict(train=train, val=val), max_epochs=epochs, patience=3, seed=seed, progress=progress)

@@ -9,17 +9,17 @@ __all__ = ['MASK_AREA', 'METHODS', 'LOCAL_METHODS', 'grey', 'rect_mask', 'blob_m
            'biharmonic', 'textured_fill', 'hard_splice', 'poisson_splice', 'jpeg_recompress', 'resize_down_up',
            'hard_splice_jpeg', 'hard_splice_resize']
 
-# %% ../nbs/12_forgeries.ipynb #98d1124e
+# %% ../nbs/12_forgeries.ipynb #4cc6b044
 import cv2
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
 
-# %% ../nbs/12_forgeries.ipynb #a0afa5c9
+# %% ../nbs/12_forgeries.ipynb #5b8edf21
 def grey(img: np.ndarray) -> np.ndarray: # (H, W, 3) uint8 -> (H, W) uint8
     "Luma of an RGB image."
     return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
 
-# %% ../nbs/12_forgeries.ipynb #d63ae118
+# %% ../nbs/12_forgeries.ipynb #980417ae
 MASK_AREA = (0.05, 0.30) # share of the image a mask covers
 
 def rect_mask(size: int, area: float, rng: np.random.Generator) -> np.ndarray: # (size, size) bool
@@ -54,7 +54,7 @@ def random_mask(size: int, rng: np.random.Generator) -> np.ndarray: # (size, siz
         m = rect_mask(size, area, rng) if rng.random() < 0.5 else blob_mask(size, area, rng)
         if MASK_AREA[0] <= m.mean() <= MASK_AREA[1]: return m
 
-# %% ../nbs/12_forgeries.ipynb #9d490bc5
+# %% ../nbs/12_forgeries.ipynb #1cab307b
 def _u8(mask: np.ndarray) -> np.ndarray: return mask.astype(np.uint8) * 255
 
 def telea(base, mask, rng, donor):
@@ -96,7 +96,7 @@ def poisson_splice(base, mask, rng, donor, pad: int = 16):
     out[mask] = cloned[mask] # the solver only changes the mask; this makes it exact
     return out
 
-# %% ../nbs/12_forgeries.ipynb #922a25b4
+# %% ../nbs/12_forgeries.ipynb #b84efb31
 def jpeg_recompress(img: np.ndarray, rng: np.random.Generator, quality: tuple[int, int] = (60, 85)) -> np.ndarray:
     "The image through JPEG at a random quality in `quality`."
     ok, buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(quality[0], quality[1] + 1))])

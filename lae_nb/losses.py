@@ -8,13 +8,13 @@ Docs: https://lae-nb.github.io/lae_nb/losses.html.md"""
 __all__ = ['latent_loss', 'pixel_loss', 'perceptual_loss', 'adversarial_loss', 'reconstruction_loss', 'discriminator_loss',
            'attention_loss']
 
-# %% ../nbs/04_losses.ipynb #c0549595
+# %% ../nbs/04_losses.ipynb #f88544d3
 import torch
 import torch.nn.functional as F
 
 from .model import partition_activations
 
-# %% ../nbs/04_losses.ipynb #5ec17907
+# %% ../nbs/04_losses.ipynb #47f59cda
 def _reduce(per_image: torch.Tensor, reduction: str) -> torch.Tensor:
     "Mean or sum of per-image losses over the batch."
     if reduction == 'mean': return per_image.mean()
@@ -28,7 +28,7 @@ def _check_labels(labels: torch.Tensor, n: int) -> torch.Tensor:
     if not ((labels == 0) | (labels == 1)).all(): raise ValueError("labels must be 1 (true/real) or 0 (fake), as in the paper.")
     return labels
 
-# %% ../nbs/04_losses.ipynb #fc5b1dbf
+# %% ../nbs/04_losses.ipynb #e549d9e8
 def latent_loss(z: torch.Tensor, # (B, d_z) latent
                 labels: torch.Tensor, # (B,) 1 = true (real), 0 = fake
                 reduction: str = 'mean', # over images: 'mean' (ours) or 'sum' (the paper's Σ_i)
@@ -38,7 +38,7 @@ def latent_loss(z: torch.Tensor, # (B, d_z) latent
     l = _check_labels(labels, len(z)).to(z)
     return _reduce((a_T - l).abs() + (a_F - (1 - l)).abs(), reduction)
 
-# %% ../nbs/04_losses.ipynb #af939f5a
+# %% ../nbs/04_losses.ipynb #2973c9a2
 def _distance(a: torch.Tensor, b: torch.Tensor, norm: str) -> torch.Tensor:
     "Per-image mean absolute ('l1') or mean squared ('l2') difference, shape (B,)."
     if a.shape != b.shape: raise ValueError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}.")
@@ -73,14 +73,14 @@ def reconstruction_loss(pixel: torch.Tensor, perceptual: torch.Tensor, adversari
     "Eq. 5: beta1 * pixel + beta2 * perceptual + beta3 * adversarial."
     return beta1 * pixel + beta2 * perceptual + beta3 * adversarial
 
-# %% ../nbs/04_losses.ipynb #841568d1
+# %% ../nbs/04_losses.ipynb #487c0c53
 def discriminator_loss(d_logits_real: torch.Tensor, # (B,) D's logits for inputs x
                        d_logits_fake: torch.Tensor, # (B,) D's logits for reconstructions x_hat
                       ) -> torch.Tensor:
     "Eq. 6: -[mean log D(x) + mean log(1 - D(x_hat))], from logits."
     return F.softplus(-d_logits_real).mean() + F.softplus(d_logits_fake).mean()
 
-# %% ../nbs/04_losses.ipynb #8f9e00b2
+# %% ../nbs/04_losses.ipynb #30256989
 def attention_loss(cam: torch.Tensor, # (B, 1, H, W) attention map M_hat, at mask resolution
                    masks: torch.Tensor, # (B, 1, H, W) binary forgery masks G (1 = forged)
                    has_mask: torch.Tensor | None = None, # (B,) bool, images whose mask counts; None = all

@@ -1,7 +1,7 @@
 """A real browser runs the explorer notebook in JupyterLab, moves a slider and sees the picture change.
 
 JupyterLab is started from this Python environment on 127.0.0.1 with a random port and token, in a
-temporary folder holding a copy of nbs/18_widgets.ipynb and throwaway settings. Playwright drives
+temporary folder holding a copy of nbs/20_widgets.ipynb and throwaway settings. Playwright drives
 Debian's chromium (/usr/bin/chromium, installed by .ci/browser_setup.sh; never `playwright install`).
 The test waits for the kernel connection (the debugger button is enabled only once the kernel has
 answered; the status reads "idle" before that, and a run-all sent then is lost), runs all cells, waits
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-NB = Path(__file__).resolve().parent.parent / 'nbs' / '18_widgets.ipynb'
+NB = Path(__file__).resolve().parent.parent / 'nbs' / '20_widgets.ipynb'
 CHROMIUM = Path('/usr/bin/chromium')
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-extensions']

@@ -1,4 +1,4 @@
-"""Execute nbs/18_widgets.ipynb headlessly with nbclient and check the widget state it saves.
+"""Execute nbs/20_widgets.ipynb headlessly with nbclient and check the widget state it saves.
 
 nbclient records every widget model the kernel creates (with binary buffers, such as the explorers'
 PNGs) in the notebook's metadata, as JupyterLab does on save. These tests read that saved state back:
@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-NB = Path(__file__).resolve().parent.parent / 'nbs' / '18_widgets.ipynb'
+NB = Path(__file__).resolve().parent.parent / 'nbs' / '20_widgets.ipynb'
 MANIFEST = Path(__file__).resolve().parent.parent / 'data_samples' / 'manifest.csv'
 WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
 WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
