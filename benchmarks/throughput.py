@@ -10,7 +10,7 @@
 Writes steps x batch random images as PNG files, then times what `train_lae` runs: the training set
 chosen by `lae_nb.engine.training_input` (kept on the device as uint8, or streamed by DataLoader
 workers), `stage1_epoch` and `stage2_epoch` with the trainer's networks, optimisers, precision and
-memory format, after a warm-up epoch; and inference (score and heatmap in one pass) on batches already
+memory format, after a warm-up epoch (the median of several timed epochs); and inference (score and heatmap in one pass) on batches already
 on the device. Prints per stage: images/s, the share of wall time spent waiting for data, device,
 batch size, precision; then one JSON line.
 """
@@ -47,7 +47,7 @@ def sync(device: torch.device) -> None:
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
 
-def measure(cfg: LAEConfig, steps: int, warmup: int = 1) -> dict:
+def measure(cfg: LAEConfig, steps: int, warmup: int = 1, repeat: int = 3) -> dict:
     "images/s and data-wait share of both training stages (through the trainer's functions) and of inference."
     device = training_device(cfg.device)
     seed_everything(0)
@@ -70,13 +70,17 @@ def measure(cfg: LAEConfig, steps: int, warmup: int = 1) -> dict:
                       stage2=lambda e: stage2_epoch(model, opt2, scaler, train, masked_x, masked_g, cfg, e, device, progress=False))
         for name, epoch in stages.items():
             for e in range(warmup): epoch(e)
-            sync(device)
-            t0 = time.perf_counter()
-            summary = epoch(warmup)
-            sync(device)
-            seconds = time.perf_counter() - t0
-            images = len(train) + (steps * cfg.masked_per_batch if name == 'stage2' else 0) # stage 2 adds masked images to every batch
-            res[name] = dict(images_per_s=round(images / seconds, 1), data_wait=round(summary['data_wait'], 3))
+            rates, waits = [], []
+            for e in range(warmup, warmup + repeat): # the median of `repeat` timed epochs: one CPU timing alone can be off by a third
+                sync(device)
+                t0 = time.perf_counter()
+                summary = epoch(e)
+                sync(device)
+                images = len(train) + (steps * cfg.masked_per_batch if name == 'stage2' else 0) # stage 2 adds masked images to every batch
+                rates.append(images / (time.perf_counter() - t0))
+                waits.append(summary['data_wait'])
+            res[name] = dict(images_per_s=round(float(np.median(rates)), 1), data_wait=round(float(np.median(waits)), 3),
+                             spread=[round(min(rates), 1), round(max(rates), 1)])
     detector = LAEDetector(model.eval(), cfg.cam_normalize)
     x = torch.randn(cfg.batch_size, 3, cfg.img_size, cfg.img_size, device=device)
     with torch.no_grad():
@@ -94,6 +98,7 @@ if __name__ == '__main__':
     p.add_argument('--preset', default='tiny')
     p.add_argument('--device')
     p.add_argument('--steps', type=int, default=5, help='batches per timed epoch')
+    p.add_argument('--repeat', type=int, default=3, help='timed epochs per stage; the median is reported')
     p.add_argument('--batch-size', type=int)
     p.add_argument('--input', default='auto', choices=('auto', 'memory', 'stream'))
     p.add_argument('--compile', action='store_true')
@@ -104,11 +109,12 @@ if __name__ == '__main__':
     cfg = LAEConfig.preset(a.preset, **over)
     cpu_threads(cfg.threads)
     load0 = os.getloadavg()[0]
-    res = measure(cfg, a.steps)
-    res.update(preset=a.preset, overrides=a.set, steps=a.steps, load=[round(load0, 2), round(os.getloadavg()[0], 2)], provenance=provenance(res['device']))
+    res = measure(cfg, a.steps, repeat=a.repeat)
+    res.update(preset=a.preset, overrides=a.set, steps=a.steps, repeat=a.repeat, load=[round(load0, 2), round(os.getloadavg()[0], 2)], provenance=provenance(res['device']))
     print(f"preset={a.preset} device={res['device']} ({res['device_name']}) batch={cfg.batch_size} precision={res['precision']} "
           f"channels_last={res['channels_last']} threads={res['threads']} input: {res['input']}")
-    for k in ('stage1', 'stage2'): print(f"{k:>9}: {res[k]['images_per_s']:9.1f} images/s, waiting for data {100 * res[k]['data_wait']:.1f}% of the time")
+    for k in ('stage1', 'stage2'): print(f"{k:>9}: {res[k]['images_per_s']:9.1f} images/s (median of {a.repeat}; {res[k]['spread'][0]}-{res[k]['spread'][1]}), "
+                                         f"waiting for data {100 * res[k]['data_wait']:.1f}% of the time")
     print(f"inference: {res['inference']['images_per_s']:9.1f} images/s (score and heatmap, one pass)")
     print(json.dumps(res))
     if a.record: write_json(a.record, [*(read_json(a.record) if Path(a.record).is_file() else []), res])
