@@ -6,7 +6,7 @@
 __all__ = ['gap_features', 'ConceptRanking', 'rank_channels', 'activation_scores', 'active_candidates', 'random_candidates',
            'MaskOracle']
 
-# %% ../nbs/14_active.ipynb #429d219b
+# %% ../nbs/14_active.ipynb #49db742c
 from dataclasses import dataclass
 
 import torch
@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 from .core import evaluating, map_dataset, pick_device
 from .model import LAE
 
-# %% ../nbs/14_active.ipynb #80df1995
+# %% ../nbs/14_active.ipynb #47a4db27
 def gap_features(model: LAE, # the autoencoder after stage 1
                  dataset: Dataset, # items are dicts with an 'image' (3, H, W)
                  batch_size: int = 64,
@@ -32,7 +32,7 @@ def gap_features(model: LAE, # the autoencoder after stage 1
                           progress, desc='channel activations')
     return got['u']
 
-# %% ../nbs/14_active.ipynb #6cee18ae
+# %% ../nbs/14_active.ipynb #23b00194
 @dataclass
 class ConceptRanking:
     "Result of Eq. 10: the linear model over channels and the most fake-relevant channels."
@@ -82,7 +82,7 @@ def rank_channels(features: torch.Tensor, # (N, K) channel activations u of real
         acc = ((u[hold] @ w + b > 0).float() == target[hold]).float().mean().item() if n_hold else float('nan')
     return ConceptRanking(w, b, w.argsort(descending=True)[:n_top], acc, mean, std)
 
-# %% ../nbs/14_active.ipynb #f08ecf0d
+# %% ../nbs/14_active.ipynb #ee687a75
 def activation_scores(fake_features: torch.Tensor, # (N_F, K) channel activations of the training fakes
                       top_channels: torch.Tensor, # (n_top,) channels from rank_channels
                      ) -> torch.Tensor:
@@ -106,7 +106,7 @@ def random_candidates(n_fakes: int, # N_F
     if not 0 <= n_active <= n_fakes: raise ValueError(f"n_active={n_active} must be between 0 and n_fakes={n_fakes}.")
     return torch.randperm(n_fakes, generator=torch.Generator().manual_seed(seed))[:n_active]
 
-# %% ../nbs/14_active.ipynb #9a4e65cc
+# %% ../nbs/14_active.ipynb #226676c9
 class MaskOracle:
     "Reveals the forgery mask of an image only when asked for it, and counts what was asked."
     def __init__(self, dataset: Dataset, # a dataset with load_mask(i) -> (1, H, W), e.g. data.ForgeryDataset
