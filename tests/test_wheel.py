@@ -84,7 +84,7 @@ def test_wheel_imports_and_predicts_without_nbdev(fresh_env, tmp_path):
     res = subprocess.run([str(fresh_env / 'bin' / 'lae'), 'predict', str(sample), '--out', str(tmp_path / 'pred')],
                          capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert (tmp_path / 'pred' / f'{sample.stem}_lae.png').is_file()
+    assert (tmp_path / 'pred' / f'{sample.name}_lae.png').is_file() # <input name>_lae.png: x.png and x.jpg never share an overlay
 
 
 def test_notebooks_run_from_a_plain_install(fresh_env, tmp_path):
