@@ -7,7 +7,7 @@ __all__ = ['BASELINES', 'fake_targets', 'Baseline', 'ConstrainedConv2d', 'Suppre
            'ResidualNet', 'stats_pool', 'StatsNet', 'InceptionBlock', 'MesoInception', 'SeparableConv2d',
            'XceptionBlock', 'MiniXception', 'XceptionNet', 'ForensicTransfer', 'GapCNN', 'make_baseline']
 
-# %% ../nbs/10_baselines.ipynb #6f47eea1
+# %% ../nbs/10_baselines.ipynb #8c107421
 import warnings
 from typing import ClassVar
 
@@ -21,7 +21,7 @@ from .detector import Detector
 from .losses import latent_loss, pixel_loss
 from .model import HighPass, PretrainedWeightsWarning, fake_score, high_pass
 
-# %% ../nbs/10_baselines.ipynb #93c7b5e6
+# %% ../nbs/10_baselines.ipynb #444257d1
 def fake_targets(labels: torch.Tensor) -> torch.Tensor: # (B,) 1 = real, 0 = fake -> (B,) float, 1 = fake
     "The paper's labels flipped into a 'fake' target for binary losses."
     return 1 - torch.as_tensor(labels).float()
@@ -55,14 +55,14 @@ class Baseline(nn.Module, Detector):
         "Parameters trained during a head warm-up (XceptionNet only); default: all of them."
         return list(self.parameters())
 
-# %% ../nbs/10_baselines.ipynb #ab524312
+# %% ../nbs/10_baselines.ipynb #af09f0f2
 def _input_layer(highpass: bool) -> tuple[nn.Module, int]:
     "(preprocessing module, its number of output channels)."
     return (HighPass(), 6) if highpass else (nn.Identity(), 3)
 
 def _ch(c: int, width: float) -> int: return max(4, int(round(c * width)))
 
-# %% ../nbs/10_baselines.ipynb #c54bbb8f
+# %% ../nbs/10_baselines.ipynb #a1e75b77
 class ConstrainedConv2d(nn.Conv2d):
     "A conv whose every (out, in) kernel has centre -1 and off-centre weights summing to 1."
     def constrained_weight(self) -> torch.Tensor: # (C_out, C_in, k, k)
@@ -75,7 +75,7 @@ class ConstrainedConv2d(nn.Conv2d):
 
     def forward(self, x): return self._conv_forward(x, self.constrained_weight(), self.bias)
 
-# %% ../nbs/10_baselines.ipynb #7482d487
+# %% ../nbs/10_baselines.ipynb #1e0a1901
 class SuppressNet(Baseline):
     "Bayar-Stamm generic manipulation detector: constrained conv, 2 conv + max-pool, 3 FC layers."
     paper_hparams = dict(lr=1e-5, batch_size=64)
@@ -96,7 +96,7 @@ class SuppressNet(Baseline):
     @property
     def cam_layer(self): return self.conv2
 
-# %% ../nbs/10_baselines.ipynb #0b462883
+# %% ../nbs/10_baselines.ipynb #920dbe97
 def third_order_residuals(x: torch.Tensor, # (B, 3, H, W) ImageNet-normalised
                           q: float = 1.0, # quantisation step, in 0-255 grey levels
                           T: float = 2.0, # truncation threshold
@@ -108,7 +108,7 @@ def third_order_residuals(x: torch.Tensor, # (B, 3, H, W) ImageNet-normalised
     rv = F.conv2d(F.pad(g, (0, 0, 1, 2), mode='replicate'), k.view(1, 1, 4, 1))
     return F.hardtanh(torch.cat([rh, rv], 1) / q, -T, T)
 
-# %% ../nbs/10_baselines.ipynb #28f9de5c
+# %% ../nbs/10_baselines.ipynb #0e7d5a78
 class CoOccurrence(nn.Module):
     "Learnable co-occurrences of 4 neighbouring residuals: 1x4 convs on the row residual, 4x1 on the column one."
     def __init__(self, channels: int = 32):
@@ -136,7 +136,7 @@ class ResidualNet(Baseline):
     @property
     def cam_layer(self): return self.cooc
 
-# %% ../nbs/10_baselines.ipynb #5d0d2907
+# %% ../nbs/10_baselines.ipynb #1696eef0
 def stats_pool(f: torch.Tensor) -> torch.Tensor: # (B, C, H, W) -> (B, 4C)
     "Per-channel mean, variance, maximum and minimum over space."
     f = f.flatten(2)
@@ -159,7 +159,7 @@ class StatsNet(Baseline):
     @property
     def cam_layer(self): return self.conv2
 
-# %% ../nbs/10_baselines.ipynb #a9ef30a5
+# %% ../nbs/10_baselines.ipynb #d956c9dc
 class InceptionBlock(nn.Module):
     "MesoInception's module: 1x1 | 1x1->3x3 | 1x1->3x3 dil. 2 | 1x1->3x3 dil. 3, concatenated, BN, max-pool 2."
     def __init__(self, c_in: int, a: int, b: int, c: int, d: int):
@@ -193,7 +193,7 @@ class MesoInception(Baseline):
     @property
     def cam_layer(self): return self.conv4
 
-# %% ../nbs/10_baselines.ipynb #02f4420b
+# %% ../nbs/10_baselines.ipynb #324ca641
 class SeparableConv2d(nn.Sequential):
     "Depthwise 3x3 conv, then pointwise 1x1 conv."
     def __init__(self, c_in: int, c_out: int):
@@ -223,7 +223,7 @@ class MiniXception(nn.Module):
         self.fc = nn.Linear(c[4], 1)
     def forward(self, x): return self.fc(self.act(self.exit_conv(self.middle(self.entry(x)))).mean((2, 3))).squeeze(1)
 
-# %% ../nbs/10_baselines.ipynb #dae38d60
+# %% ../nbs/10_baselines.ipynb #4648cab7
 class XceptionNet(Baseline):
     "Xception with a new one-logit FC layer; timm's legacy_xception (ImageNet weights when available) or a mini version."
     paper_hparams = dict(lr=2e-4, batch_size=32, warmup_epochs=3)
@@ -261,7 +261,7 @@ class XceptionNet(Baseline):
     @property
     def warmup_epochs(self) -> int: return self.paper_hparams['warmup_epochs'] if self.pretrained else 0
 
-# %% ../nbs/10_baselines.ipynb #76aa7bea
+# %% ../nbs/10_baselines.ipynb #2e7ee3ff
 class ForensicTransfer(Baseline):
     "ForensicTransfer: conv autoencoder, latent maps split real | fake, activation loss (= LAE's Eq. 4) + L1 reconstruction."
     paper_hparams = dict(lr=1e-3, batch_size=64)
@@ -295,7 +295,7 @@ class ForensicTransfer(Baseline):
     @property
     def cam_layer(self): return self.latent_conv
 
-# %% ../nbs/10_baselines.ipynb #7e66f495
+# %% ../nbs/10_baselines.ipynb #a9a75c87
 class GapCNN(Baseline):
     "A plain small CNN on RGB and its high-pass copy: four stride-2 conv blocks, global average pool, linear."
     paper_hparams = dict(lr=2e-3, batch_size=64)
@@ -313,7 +313,7 @@ class GapCNN(Baseline):
     @property
     def cam_layer(self): return self.features[-1] # the last block's ReLU
 
-# %% ../nbs/10_baselines.ipynb #21ae41d2
+# %% ../nbs/10_baselines.ipynb #fe31e626
 BASELINES = {'SuppressNet': SuppressNet, 'ResidualNet': ResidualNet, 'StatsNet': StatsNet,
              'MesoInception': MesoInception, 'XceptionNet': XceptionNet, 'ForensicTransfer': ForensicTransfer,
              'GapCNN': GapCNN} # the paper's six, and the plain CNN
