@@ -174,6 +174,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lae_nb.core.map_dataset': ('core.html#map_dataset', 'lae_nb/core.py'),
                              'lae_nb.core.module_device': ('core.html#module_device', 'lae_nb/core.py'),
                              'lae_nb.core.pick_device': ('core.html#pick_device', 'lae_nb/core.py'),
+                             'lae_nb.core.problem_list': ('core.html#problem_list', 'lae_nb/core.py'),
                              'lae_nb.core.seed_everything': ('core.html#seed_everything', 'lae_nb/core.py'),
                              'lae_nb.core.temporary_env': ('core.html#temporary_env', 'lae_nb/core.py'),
                              'lae_nb.core.to_tanh_range': ('core.html#to_tanh_range', 'lae_nb/core.py')},

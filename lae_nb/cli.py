@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['COMMON_FIELDS', 'LAYOUT_TASKS', 'OVERLAY_SUFFIX', 'MAX_PIXELS', 'RESULT_COLUMNS', 'UsageError', 'InputError', 'main']
 
-# %% ../nbs/21_cli.ipynb #b186da4a
+# %% ../nbs/21_cli.ipynb #dfc9f0e7
 import argparse, csv, dataclasses, glob, json, math, os, sys, warnings
 from pathlib import Path
 
 from . import __version__
 
-# %% ../nbs/21_cli.ipynb #24e87cad
+# %% ../nbs/21_cli.ipynb #c014c94d
 COMMON_FIELDS = { # LAEConfig fields with a flag of their own -> help
     'task': "task: a benchmark task (lae_nb.benchmark.TASKS), or a name for the fakes of --data FOLDER (default there: the layout's, e.g. folder)",
     'seed': 'random seed', 'device': 'cuda, mps or cpu (none: the best available)',
@@ -102,7 +102,7 @@ def _parser(train: bool = False, # build lae train's options (imports torch); on
     r.add_argument('--device', help='cuda, mps or cpu (default: the best available)')
     return p
 
-# %% ../nbs/21_cli.ipynb #dedc17c1
+# %% ../nbs/21_cli.ipynb #95bb4329
 def _folder_manifest(root: Path, layout: str, task: str, seed: int, out: Path) -> Path:
     "The manifest of a data folder, written into the run folder (kept when it lists the same images)."
     from lae_nb.adapters import records_from_celeba_edits, records_from_faceforensics, records_from_folder, records_from_inpainting
@@ -166,7 +166,7 @@ def _eval(a) -> int:
     if a.json: write_json(a.json, metrics)
     return 0
 
-# %% ../nbs/21_cli.ipynb #be82a5b7
+# %% ../nbs/21_cli.ipynb #0f512356
 def _expand(args: list[str], extensions: tuple[str, ...]) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
     "(files, anchors: the folders output names are relative to, problems: (argument, message)) of the command line's inputs."
     files, anchors, problems = [], [], []
@@ -215,12 +215,13 @@ def _check_outputs(files: list[Path], outputs: list[Path], results: Path, overwr
         more = f' and {len(existing) - 3} more' if len(existing) > 3 else ''
         raise UsageError(f"{len(existing)} output(s) exist already: {', '.join(existing[:3])}{more}; nothing was written. Pass --overwrite to replace them, or choose another --out.")
 
-# %% ../nbs/21_cli.ipynb #544d9afb
+# %% ../nbs/21_cli.ipynb #024bbd34
 class InputError(ValueError):
     "One input of `lae predict` that cannot be scored; the message names the file."
 
 def _score_file(detector, path: Path, a) -> tuple[dict, object]:
     "(predict_tiles result, (H, W, 3) uint8 image) of one file, or InputError naming it."
+    import numpy as np
     from PIL import Image, UnidentifiedImageError
     from lae_nb.adapters import IMAGE_EXTENSIONS
     from lae_nb.data import CorruptImageError, load_rgb
@@ -228,7 +229,7 @@ def _score_file(detector, path: Path, a) -> tuple[dict, object]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', Image.DecompressionBombWarning) # the budget below decides
-            with Image.open(path) as im: w, h = im.size
+            with Image.open(path) as im: w, h = im.size # the size alone: PNG's EXIF (data.image_size) may sit after the pixels
     except UnidentifiedImageError as e:
         damaged = 'cannot be decoded: a damaged image, or ' if path.suffix.lower() in IMAGE_EXTENSIONS else ''
         raise InputError(f'{path}: {damaged}not an image (PIL recognises no image format in it)') from e
@@ -240,7 +241,7 @@ def _score_file(detector, path: Path, a) -> tuple[dict, object]:
     try: rgb = load_rgb(path)
     except CorruptImageError as e: raise InputError(f'{path}: cannot be decoded ({e.__cause__ or e})') from e
     res = predict_tiles(detector, rgb, a.stride, a.batch_size)
-    if not math.isfinite(res['score']) or not (res['heatmap'] == res['heatmap']).all():
+    if not math.isfinite(res['score']) or not np.isfinite(res['heatmap']).all():
         raise InputError(f"{path}: the model's score is {res['score']} (not a finite number): the model ({a.run or 'shipped'}) "
                          'or this image holds non-finite values; check the model with lae eval.')
     return res, rgb
@@ -293,7 +294,7 @@ def _predict(a) -> int:
     print(f'lae predict: {len(rows) - failed} scored, {failed} failed; results in {results}', file=sys.stderr)
     return 1 if failed else 0
 
-# %% ../nbs/21_cli.ipynb #0583404d
+# %% ../nbs/21_cli.ipynb #8e943432
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `lae` console script."
     argv = sys.argv[1:] if argv is None else list(argv)

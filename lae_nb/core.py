@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'pick_device', 'module_device', 'seed_everything', 'imagenet_normalize',
            'imagenet_denormalize', 'to_tanh_range', 'from_tanh_range', 'data_samples_dir', 'cache_root',
-           'temporary_env', 'evaluating', 'map_dataset', 'in_test']
+           'temporary_env', 'evaluating', 'map_dataset', 'problem_list', 'in_test']
 
-# %% ../nbs/00_core.ipynb #4a8c1cd0
+# %% ../nbs/00_core.ipynb #57783671
 import contextlib, os, random
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-# %% ../nbs/00_core.ipynb #6ca57875
+# %% ../nbs/00_core.ipynb #e16674fe
 def _mps_available() -> bool:
     return hasattr(torch.backends, 'mps') and torch.backends.mps.is_available()
 
@@ -41,7 +41,7 @@ def module_device(module: torch.nn.Module) -> torch.device:
     p = next(module.parameters(), None)
     return p.device if p is not None else torch.device('cpu')
 
-# %% ../nbs/00_core.ipynb #06df5bc3
+# %% ../nbs/00_core.ipynb #288583fb
 def seed_everything(seed: int = 0, # seed for python, numpy and torch
                    ) -> torch.Generator:
     "Seed every random number generator we use; returns a torch CPU generator seeded the same way."
@@ -50,7 +50,7 @@ def seed_everything(seed: int = 0, # seed for python, numpy and torch
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
-# %% ../nbs/00_core.ipynb #cf5970f4
+# %% ../nbs/00_core.ipynb #251ce95f
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -82,7 +82,7 @@ def from_tanh_range(x: torch.Tensor, # (..., 3, H, W) in [-1, 1]
     "A [-1, 1] image (e.g. the decoder's output) back to [0, 1]."
     return (x + 1) / 2
 
-# %% ../nbs/00_core.ipynb #3338f043
+# %% ../nbs/00_core.ipynb #a87f59c3
 def data_samples_dir() -> Path:
     "Folder of the sample images, masks and manifest that ship with lae_nb."
     try:
@@ -98,7 +98,7 @@ def cache_root() -> Path:
     "Root of lae_nb's caches (benchmarks, experiment runs): $LAE_NB_CACHE, else ~/.cache/lae_nb."
     return Path(os.environ.get('LAE_NB_CACHE') or Path.home()/'.cache'/'lae_nb')
 
-# %% ../nbs/00_core.ipynb #8f5f43f9
+# %% ../nbs/00_core.ipynb #287d9ade
 @contextlib.contextmanager
 def temporary_env(**values: str) -> Iterator[None]:
     "Set environment variables inside the block; restore (or remove) them afterwards, even on error."
@@ -110,7 +110,7 @@ def temporary_env(**values: str) -> Iterator[None]:
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
-# %% ../nbs/00_core.ipynb #f0f889a2
+# %% ../nbs/00_core.ipynb #e1f91387
 @contextlib.contextmanager
 def evaluating(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
     "Eval mode and no gradients inside the block; the module's train/eval mode is restored afterwards."
@@ -135,7 +135,15 @@ def map_dataset(fn: Callable[[dict], dict], # batch -> {name: (b, ...) tensor}
         for k, v in fn(batch).items(): parts.setdefault(k, []).append(v.detach().float().cpu())
     return {k: torch.cat(v) for k, v in parts.items()}
 
-# %% ../nbs/00_core.ipynb #d1006c3d
+# %% ../nbs/00_core.ipynb #d8118f84
+def problem_list(problems: list[str], # one line per problem, naming its file, line or field
+                 limit: int = 20,     # listed in full; the rest are counted
+                ) -> str:
+    "The body of an error that lists every problem: one indented line each, the first `limit` of them and a count of the rest."
+    more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ''
+    return '\n  ' + '\n  '.join(problems[:limit]) + more
+
+# %% ../nbs/00_core.ipynb #6e0279bc
 def in_test() -> bool:
     "True when run by nbdev-test (IN_TEST is set), so notebooks can shrink their workloads."
     return bool(os.environ.get('IN_TEST'))

@@ -7,9 +7,9 @@ __all__ = ['RUN_FILES', 'LOSS_KEYS', 'DataError', 'data_problems', 'prepare_data
            'load_detector', 'RunExistsError', 'check_run_folder', 'move_aside', 'fork_stage1', 'save_candidates',
            'load_candidates', 'plot_loss_curves', 'plot_candidates', 'write_report']
 
-# %% ../nbs/18_runs.ipynb #6cafddd1
+# %% ../nbs/18_runs.ipynb #e4aa6fa9
 import dataclasses, json, random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from .active import random_candidates
 from .benchmark import make_benchmark
 from .config import STAGE2_FIELDS, LAEConfig
-from .core import pick_device
+from .core import pick_device, problem_list
 from .distributed import is_main, main_first, training_device
 from .engine import training_input
 from .data import CENTER_MASK_PREFIX, SPLITS, ForgeryRecord, Item, image_size, read_manifest, task_datasets
@@ -30,7 +30,7 @@ from .evaluate import metrics_table
 from .files import CheckpointError, atomic_write, load_checkpoint, load_weights, read_json, save_checkpoint, write_json
 from .model import LAE
 
-# %% ../nbs/18_runs.ipynb #f0c0fc8a
+# %% ../nbs/18_runs.ipynb #77a8b4f0
 def _balanced_cap(dataset, n: int | None, seed: int):
     "At most n records, half real and half fake where possible, chosen by seed."
     if n is None or n >= len(dataset.records): return dataset
@@ -59,10 +59,9 @@ def data_problems(records: list[ForgeryRecord], # a manifest's records
                   splits: tuple[str, ...] = SPLITS, # the splits the run reads
                   need_masks: bool = True,      # stage 2 will request masks of training fakes
                  ) -> list[str]:
-    "Every problem that would stop or spoil a run, found from file headers before any image is decoded."
+    "Every problem that would stop or spoil a run, found from file headers before any image is decoded (a manifest's own rows: `read_manifest`)."
     used = [r for r in records if r.split in splits and r.task in ('', task)]
-    problems = [f"{p}: listed {n} times" for p, n in Counter(r.path for r in used).items() if n > 1]
-    problems += [f"{r.path}: no such file (split {r.split}, method {r.method})" for r in used if not Path(r.path).is_file()]
+    problems = [f"{r.path}: no such file (split {r.split}, method {r.method})" for r in used if not Path(r.path).is_file()]
     for s in splits:
         n_real, n_fake = sum(r.split == s and r.label == 1 for r in used), sum(r.split == s and r.label == 0 for r in used)
         if not (n_real and n_fake): problems.append(f"split {s!r} of task {task!r} has {n_real} reals and {n_fake} fakes; it needs both")
@@ -74,8 +73,7 @@ def data_problems(records: list[ForgeryRecord], # a manifest's records
 
 def _check(problems: list[str], manifest) -> None:
     "One DataError listing every problem (the first 20), or nothing."
-    if problems: raise DataError(f"{manifest}: {len(problems)} problems, found before training:\n  " + '\n  '.join(problems[:20])
-                                 + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ''))
+    if problems: raise DataError(f"{manifest}: {len(problems)} problems, found before training:" + problem_list(problems))
 
 def prepare_data(cfg: LAEConfig, progress: bool = True,
                  evaluate_only: bool = False, # only the test split and unseen sets (a test-only manifest works); nothing is decoded
@@ -99,7 +97,7 @@ def prepare_data(cfg: LAEConfig, progress: bool = True,
     return dict(train=train, masked_train=train_masked, val=val, test=sets['test'], unseen=sets['unseen'],
                 seen_method=sets['seen_method'], manifest=str(manifest), input=how)
 
-# %% ../nbs/18_runs.ipynb #488b6077
+# %% ../nbs/18_runs.ipynb #fbdab76b
 def shipped_run_dir() -> Path:
     "Folder of the small pretrained run that ships with lae_nb."
     p = Path(str(resources.files('lae_nb') / 'assets' / 'lae_tiny'))
@@ -142,7 +140,7 @@ def load_detector(path: str | Path | None = None, # as load_model
     model, cfg = load_run(shipped_run_dir() if path is None else path, stage, device)
     return LAEDetector(model, cfg.cam_normalize)
 
-# %% ../nbs/18_runs.ipynb #2fa1f6f0
+# %% ../nbs/18_runs.ipynb #a6cb3630
 RUN_FILES = ('config.json', 'checkpoint.pt', 'log.jsonl', 'stage1.safetensors', 'model.safetensors', 'selection.json',
              'metrics_stage1.json', 'metrics.json', 'report.md')
 
@@ -170,7 +168,7 @@ def move_aside(run_dir: str | Path) -> Path:
     while run_dir.with_name(f'{run_dir.name}.old{k}').exists(): k += 1
     return run_dir.rename(run_dir.with_name(f'{run_dir.name}.old{k}'))
 
-# %% ../nbs/18_runs.ipynb #36454118
+# %% ../nbs/18_runs.ipynb #0b35e88f
 def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
                 cfg: LAEConfig, # the new run's config: equal to the source's outside STAGE2_FIELDS
                 out_dir: str | Path, # the new run folder (must not hold a run yet)
@@ -181,20 +179,20 @@ def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
     src_cfg = LAEConfig.load(src/'config.json')
     differ = [f.name for f in dataclasses.fields(LAEConfig) if f.name not in STAGE2_FIELDS and getattr(src_cfg, f.name) != getattr(cfg, f.name)]
     if differ: raise ValueError(f"cannot fork {src}: the configs differ in stage-1 fields {differ}.")
-    if (out/'config.json').exists(): raise ValueError(f"{out} already holds a run; choose a new out_dir.")
+    check_run_folder(out, cfg, resume=False)
     ck = load_checkpoint(src/'checkpoint.pt')
     stage1_history = [r for r in ck['state']['history'] if r['stage'] == 1]
     state = dict(stage=1, epoch=len(stage1_history), history=stage1_history, best_auc=ck['state']['best_auc'],
                  best_epoch=ck['state']['best_epoch'], stage1_done=True, selection=None)
     stage1_model = load_weights(src_cfg.build_model(), src/'stage1.safetensors')
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True) # check_run_folder: no run in it
     save_checkpoint(dict(model=stage1_model.state_dict(), disc=ck['disc'], opt=ck['opt'], opt_D=ck['opt_D'], state=state), out/'checkpoint.pt')
     for name in ('stage1.safetensors', 'metrics_stage1.json'): (out/name).write_bytes((src/name).read_bytes())
     (out/'log.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in stage1_history))
     write_json(out/'config.json', dataclasses.asdict(cfg))
     return out
 
-# %% ../nbs/18_runs.ipynb #b75b2baa
+# %% ../nbs/18_runs.ipynb #c02376cc
 def save_candidates(run_dir: str | Path, # a run folder with selection.json
                     data: dict, # prepare_data(cfg) of that run
                     n: int = 24, # thumbnails of each kind
@@ -220,7 +218,7 @@ def load_candidates(run_dir: str | Path) -> dict:
     with np.load(run_dir/'candidates.npz') as z: arrays = {k: z[k] for k in z.files}
     return {**read_json(run_dir/'selection.json'), **arrays}
 
-# %% ../nbs/18_runs.ipynb #2918444f
+# %% ../nbs/18_runs.ipynb #f818233c
 LOSS_KEYS = ('loss', 'latent', 'rec', 'pixel', 'adversarial', 'disc', 'attention') # in the order they are plotted
 
 def plot_loss_curves(history: list[dict], # records of log.jsonl
@@ -261,7 +259,7 @@ def plot_candidates(images: list[np.ndarray], # (H, W, 3) in [0, 1] each, highes
     fig.tight_layout()
     return fig
 
-# %% ../nbs/18_runs.ipynb #a96c46ca
+# %% ../nbs/18_runs.ipynb #95ff8600
 def _heatmap_rows(data: dict, n_per_method: int) -> tuple[list[Item], list[str]]:
     "The first n masked test fakes of every method (seen, then unseen), and a row label for each."
     rows, labels = [], []

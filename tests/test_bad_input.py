@@ -49,7 +49,7 @@ HEADER = ','.join(MANIFEST_COLUMNS)
     (dict(amp='yes'), "amp='yes': must be <class 'bool'>"),
 ])
 def test_config_field(over, message):
-    with pytest.raises(ConfigError, match=None) as e: LAEConfig(**over)
+    with pytest.raises(ConfigError) as e: LAEConfig(**over)
     assert message in str(e.value)
 
 def test_config_lists_every_problem_at_once():
