@@ -11,6 +11,7 @@ checked against this file. Run it on an idle machine: the time is meaningless ot
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
+from lae_nb.benchmark import BENCHMARK_VERSION
 from lae_nb.core import temporary_env
 from lae_nb.files import provenance, read_json, write_json
 
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
         log = [json.loads(line) for line in (Path(tmp)/'run'/'log.jsonl').read_text().splitlines()]
         metrics = read_json(Path(tmp)/'run'/'metrics.json')
     record = dict(command='lae train --preset tiny', wall_seconds=round(wall, 1), epoch_seconds=round(sum(r['seconds'] for r in log), 1),
-                  load_before=round(load0, 2), load_after=round(load1, 2), metrics=metrics, provenance=provenance('cpu'))
+                  load_before=round(load0, 2), load_after=round(load1, 2), metrics=metrics, benchmark_version=BENCHMARK_VERSION, provenance=provenance('cpu'))
     write_json(a.out, record)
     print(f"lae train --preset tiny: {wall:.0f} s wall ({record['epoch_seconds']:.0f} s in epochs), load {load0:.2f} -> {load1:.2f}; wrote {a.out}")
     return 0

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SHOWN_LOSSES', 'stage1_epoch', 'select_and_request', 'stage2_epoch', 'epoch_line', 'train_lae']
 
-# %% ../nbs/19_train.ipynb #2115cbc5
+# %% ../nbs/19_train.ipynb #583dae1f
 import contextlib, dataclasses, json, math, time
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from .model import LAE, Discriminator, VGGComparator
 from .runs import check_run_folder, prepare_data
 from .runs import load_model as load_model, shipped_run_dir as shipped_run_dir # re-exported: lae_nb.train.load_model() is public API
 
-# %% ../nbs/19_train.ipynb #2eba8aac
+# %% ../nbs/19_train.ipynb #81f87f9b
 def stage1_epoch(model: LAE, # the autoencoder (DDP-wrapped under several processes)
                  D: Discriminator, C: VGGComparator | None, opt, opt_D, scaler, data: Dataset,
                  cfg: LAEConfig, epoch: int, device: torch.device, progress: bool = True) -> dict:
@@ -62,7 +62,7 @@ def stage1_epoch(model: LAE, # the autoencoder (DDP-wrapped under several proces
         means.add({**parts, 'loss': loss}, len(x), bar, shown=('loss', 'latent', 'rec'), inputs=x)
     return means.summary()
 
-# %% ../nbs/19_train.ipynb #8f2ee6c0
+# %% ../nbs/19_train.ipynb #fc3b69d7
 def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.device,
                        progress: bool = True) -> tuple[dict, dict[int, torch.Tensor]]:
     "Rank channels, pick candidates, ask the oracle for their masks; returns (the selection record, {index: mask})."
@@ -83,7 +83,7 @@ def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.dev
                   scores=u[chosen][:, ranking.top_channels].sum(1).tolist() if len(chosen) else [])
     return record, masks
 
-# %% ../nbs/19_train.ipynb #61bc4517
+# %% ../nbs/19_train.ipynb #13ba6825
 def stage2_epoch(model: LAE, # the autoencoder (DDP-wrapped under several processes)
                  opt, scaler, data: Dataset,
                  masked_x: torch.Tensor, # (N_active, 3, S, S) the masked images, on the device
@@ -117,7 +117,7 @@ def stage2_epoch(model: LAE, # the autoencoder (DDP-wrapped under several proces
         means.add({**parts, 'loss': loss}, len(x), bar, shown=('loss', 'latent', 'attention'), inputs=x)
     return means.summary()
 
-# %% ../nbs/19_train.ipynb #6ff139e5
+# %% ../nbs/19_train.ipynb #af579e4c
 SHOWN_LOSSES = ('loss', 'latent', 'rec', 'attention') # the rest (pixel, adversarial, disc, ...) are in log.jsonl
 
 def epoch_line(rec: dict, # a log.jsonl record
@@ -128,7 +128,7 @@ def epoch_line(rec: dict, # a log.jsonl record
     return (f"stage {rec['stage']} epoch {rec['epoch']:>3}/{total}  {losses}  val AUC {rec['val_auc']:.3f} ACC {rec['val_acc']:.3f}  "
             f"lr {rec['lr']:.1e}  {rec['seconds']:.0f} s  {rec.get('images_per_s', 0):.0f} img/s")
 
-# %% ../nbs/19_train.ipynb #4b5d8d93
+# %% ../nbs/19_train.ipynb #4915baab
 def _val_auc(detector: LAEDetector, val: Dataset, cfg: LAEConfig, device: torch.device) -> tuple[float, float]:
     "(AUC, ACC) on the validation split."
     det, _ = summarize(predict_dataset(detector, val, cfg.batch_size, device, progress=False, localize=False))

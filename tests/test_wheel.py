@@ -25,6 +25,8 @@ assert 'site-packages' in str(d), d
 recs = read_manifest(d / 'manifest.csv')
 assert len(recs) >= 20 and {r.label for r in recs} == {0, 1}, len(recs)
 model = load_model()
+from lae_nb.benchmark import PHOTOS, load_photo
+assert all(load_photo(n).ndim == 3 for n in PHOTOS), 'a benchmark photo is missing from the installed package'
 print('OK', d, len(recs), shipped_run_dir())
 '''
 
@@ -74,6 +76,8 @@ def test_wheel_contains_data_and_model(wheel):
     assert 'lae_nb/data_samples/manifest.csv' in names
     assert any(n.startswith('lae_nb/data_samples/') and n.endswith('.png') for n in names)
     assert 'lae_nb/assets/lae_tiny/model.safetensors' in names and 'lae_nb/assets/lae_tiny/config.json' in names
+    assert {f'lae_nb/assets/inpainters/{n}.{ext}' for n in ('gl_inpaint', 'pconv_inpaint') for ext in ('safetensors', 'json')} <= set(names)
+    assert sum(n.startswith('lae_nb/assets/photos/') and n.endswith('.jpg') for n in names) == 9
 
 
 def test_wheel_imports_and_predicts_without_nbdev(fresh_env, tmp_path):

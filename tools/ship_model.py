@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from lae_nb.benchmark import BENCHMARK_VERSION
 from lae_nb.config import LAEConfig
 from lae_nb.evaluate import centre_prior, evaluate_splits
 from lae_nb.files import atomic_write, load_checkpoint, provenance, read_json, write_json
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
     selection = read_json(run/'selection.json')
     metrics = {**final, 'stage1': stage1, 'selection': {k: selection[k] for k in ('selection', 'n_requests', 'ranking_holdout_acc')}}
     write_json(tmp/'metrics.json', metrics)
-    write_json(tmp/'shipped.json', dict(recipe=dataclasses.asdict(cfg), command='python tools/ship_model.py', train_seconds=round(seconds, 1),
+    write_json(tmp/'shipped.json', dict(recipe=dataclasses.asdict(cfg), command='python tools/ship_model.py', train_seconds=round(seconds, 1), benchmark_version=BENCHMARK_VERSION,
                                         provenance=provenance('cpu')))
     shutil.rmtree(SHIPPED, ignore_errors=True)
     tmp.rename(SHIPPED)
