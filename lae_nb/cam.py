@@ -6,7 +6,7 @@
 __all__ = ['NORMALIZATIONS', 'CAM_NORMALIZE', 'unit_cams', 'normalize_cam', 'cam_map', 'grad_cam', 'smudge_patches',
            'heatmap_infidelity']
 
-# %% ../nbs/05_cam.ipynb #a9ce5511
+# %% ../nbs/05_cam.ipynb #b13f3eb9
 from collections.abc import Callable
 
 import torch
@@ -16,14 +16,14 @@ from captum.metrics import infidelity
 
 from .model import LAE, LAEOutput
 
-# %% ../nbs/05_cam.ipynb #8c25331a
+# %% ../nbs/05_cam.ipynb #9ffa1039
 def unit_cams(model: LAE, # the autoencoder (its encoder.fc holds w_kc)
               features: torch.Tensor, # (B, d_l, h, w) last conv activations
              ) -> torch.Tensor:
     "Eq. 7: M_c for every latent unit c, shape (B, d_z, h, w)."
     return torch.einsum('ck,bkhw->bchw', model.encoder.fc.weight, features)
 
-# %% ../nbs/05_cam.ipynb #d5324503
+# %% ../nbs/05_cam.ipynb #d270bbab
 def _minmax(cam: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     "Per image to [0, 1]; eps keeps a constant map finite (it becomes all zeros)."
     flat = cam.flatten(1)
@@ -54,7 +54,7 @@ def cam_map(model: LAE, # the autoencoder
     if upsample: cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)
     return normalize_cam(cam, normalize)
 
-# %% ../nbs/05_cam.ipynb #781c9814
+# %% ../nbs/05_cam.ipynb #b60b510c
 def grad_cam(forward: Callable[[torch.Tensor], torch.Tensor], # x (B, 3, H, W) -> (B,) score to explain
              layer: torch.nn.Module, # the conv layer whose activations are weighted
              x: torch.Tensor, # (B, 3, H, W) input
@@ -68,7 +68,7 @@ def grad_cam(forward: Callable[[torch.Tensor], torch.Tensor], # x (B, 3, H, W) -
     if upsample: cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)
     return normalize_cam(cam, normalize)
 
-# %% ../nbs/05_cam.ipynb #c5d07d0b
+# %% ../nbs/05_cam.ipynb #a4b02de4
 def _box_blur(x: torch.Tensor, k: int) -> torch.Tensor:
     "k x k box blur, borders replicated, same size."
     return F.avg_pool2d(F.pad(x, (k // 2,) * 4, mode='replicate'), k, stride=1)

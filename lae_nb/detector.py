@@ -6,7 +6,7 @@
 __all__ = ['FAR_TILES', 'FAR_UPSCALE', 'Detector', 'LAEDetector', 'predict_image', 'detector_heatmaps', 'tile_starts',
            'predict_tiles']
 
-# %% ../nbs/08_detector.ipynb #5ea2080a
+# %% ../nbs/08_detector.ipynb #10d48926
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from .core import evaluating, module_device
 from .data import load_image, to_model_input
 from .model import LAE, LAEOutput, fake_score
 
-# %% ../nbs/08_detector.ipynb #664c576c
+# %% ../nbs/08_detector.ipynb #dd68426e
 class Detector:
     "A forgery detector: fake scores (> 0 means fake) and [0, 1] heatmaps of batches of normalised images."
     img_size: int | None = None # the input side the detector expects (None: any)
@@ -41,7 +41,7 @@ class Detector:
         sub = x if which is None else x[which]
         return self.score(x), (self.heatmap(sub) if len(sub) else None)
 
-# %% ../nbs/08_detector.ipynb #748f1549
+# %% ../nbs/08_detector.ipynb #c6f0bbd5
 class LAEDetector(Detector):
     "An LAE as a detector: score a_F - a_T (Eq. 3), heatmap M_hat (Eq. 8), one encoder pass for both."
     def __init__(self, model: LAE, # a trained autoencoder
@@ -69,7 +69,7 @@ class LAEDetector(Detector):
         chosen = LAEOutput(out.z[which], None, out.features[which]) # the chosen images' rows of the same pass
         return scores, cam_map(self.model, x[which], self.cam_normalize, out=chosen)
 
-# %% ../nbs/08_detector.ipynb #1c3316a0
+# %% ../nbs/08_detector.ipynb #36c413ee
 def predict_image(detector: Detector, # e.g. LAEDetector(load_model())
                   path: str | Path, # an image file (any format PIL reads)
                  ) -> dict: # score, label ('real'|'fake'), image (H, W, 3) in [0, 1], cam (H, W) in [0, 1]
@@ -91,7 +91,7 @@ def detector_heatmaps(detectors: dict[str, Detector], # column name -> detector
         out[name] = list(maps[:, 0].float().cpu().numpy())
     return out
 
-# %% ../nbs/08_detector.ipynb #7e6320d8
+# %% ../nbs/08_detector.ipynb #e13c0c22
 FAR_TILES = 64 # more tiles than this: a whole photo through small windows, noted
 FAR_UPSCALE = 2.0 # enlarged more than this to reach one tile: noted
 

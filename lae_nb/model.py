@@ -6,7 +6,7 @@
 __all__ = ['high_pass', 'HighPass', 'Encoder', 'Decoder', 'LAEOutput', 'LAE', 'layer_shapes', 'partition_activations',
            'predict_real', 'fake_score', 'Discriminator', 'PretrainedWeightsWarning', 'VGGComparator']
 
-# %% ../nbs/03_model.ipynb #46c8c962
+# %% ../nbs/03_model.ipynb #eceafd23
 import math, warnings
 from typing import NamedTuple
 
@@ -18,7 +18,7 @@ from torchvision.models import VGG16_Weights
 
 from .core import imagenet_normalize, from_tanh_range
 
-# %% ../nbs/03_model.ipynb #075778b4
+# %% ../nbs/03_model.ipynb #05faa055
 def high_pass(x: torch.Tensor) -> torch.Tensor: # (B, C, H, W) -> (B, C, H, W)
     "The image minus its 3x3 box blur (borders replicated): edges, noise and texture without the scene's colours."
     return x - F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), 3, stride=1)
@@ -28,7 +28,7 @@ class HighPass(nn.Module):
     def forward(self, x): # (B, 3, H, W) -> (B, 6, H, W)
         return torch.cat([x, high_pass(x)], dim=1)
 
-# %% ../nbs/03_model.ipynb #ddacea27
+# %% ../nbs/03_model.ipynb #68643d71
 def _check_img_size(img_size: int):
     "Raise unless img_size is a power of two >= 32 (the conv stacks halve it exactly)."
     if img_size < 32 or img_size & (img_size - 1):
@@ -64,7 +64,7 @@ class Encoder(nn.Module):
         features = self.convs(self.prep(x))
         return self.fc(self.pool(features).flatten(1)), features
 
-# %% ../nbs/03_model.ipynb #c388d13a
+# %% ../nbs/03_model.ipynb #de8d0c84
 class Decoder(nn.Module):
     "f_d of Table 2: transposed convs from z to a (3, H, W) image in [-1, 1]."
     def __init__(self, img_size: int = 256, # square output size (power of two)
@@ -85,7 +85,7 @@ class Decoder(nn.Module):
         "Reconstruct x_hat (B, 3, H, W) in [-1, 1] from z."
         return self.net(z[:, :, None, None])
 
-# %% ../nbs/03_model.ipynb #a8c70220
+# %% ../nbs/03_model.ipynb #7aafa498
 class LAEOutput(NamedTuple):
     z: torch.Tensor # (B, d_z) latent
     x_hat: torch.Tensor | None # (B, 3, H, W) reconstruction in [-1, 1], None when decode=False
@@ -113,7 +113,7 @@ class LAE(nn.Module):
         z, features = self.encoder(x)
         return LAEOutput(z, self.decoder(z) if decode else None, features)
 
-# %% ../nbs/03_model.ipynb #38573d8d
+# %% ../nbs/03_model.ipynb #6053634b
 def layer_shapes(module: nn.Module, # a Sequential-like module
                  x: torch.Tensor, # its input
                 ) -> list[tuple[str, tuple]]:
@@ -127,7 +127,7 @@ def layer_shapes(module: nn.Module, # a Sequential-like module
         for h in hooks: h.remove()
     return shapes
 
-# %% ../nbs/03_model.ipynb #3bf93c60
+# %% ../nbs/03_model.ipynb #50b93ce4
 def partition_activations(z: torch.Tensor, # (B, d_z) latent
                          ) -> tuple[torch.Tensor, torch.Tensor]:
     "Eq. 3: (a_T, a_F), each (B,), the mean |z_c| over the true and the fake half."
@@ -144,7 +144,7 @@ def fake_score(z: torch.Tensor) -> torch.Tensor: # (B, d_z) -> (B,)
     a_T, a_F = partition_activations(z)
     return a_F - a_T
 
-# %% ../nbs/03_model.ipynb #f99f0f40
+# %% ../nbs/03_model.ipynb #44c618d6
 class Discriminator(nn.Module):
     "DCGAN discriminator sized for img_size; forward returns one logit per image (B,)."
     def __init__(self, img_size: int = 256, # square input size (power of two)
@@ -164,7 +164,7 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor): # (B, 3, H, W) in [-1, 1]
         return self.net(x).flatten()
 
-# %% ../nbs/03_model.ipynb #b349c886
+# %% ../nbs/03_model.ipynb #758440cd
 class PretrainedWeightsWarning(UserWarning):
     "Pretrained weights could not be loaded, so a part of the model runs on random weights."
 

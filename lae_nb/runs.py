@@ -7,7 +7,7 @@ __all__ = ['RUN_FILES', 'LOSS_KEYS', 'DataError', 'data_problems', 'prepare_data
            'load_detector', 'RunExistsError', 'check_run_folder', 'move_aside', 'fork_stage1', 'save_candidates',
            'load_candidates', 'plot_loss_curves', 'plot_candidates', 'write_report']
 
-# %% ../nbs/18_runs.ipynb #e4aa6fa9
+# %% ../nbs/18_runs.ipynb #4c39cd0f
 import dataclasses, json, random
 from collections import defaultdict
 from importlib import resources
@@ -30,7 +30,7 @@ from .evaluate import metrics_table
 from .files import CheckpointError, atomic_write, load_checkpoint, load_weights, read_json, save_checkpoint, write_json
 from .model import LAE
 
-# %% ../nbs/18_runs.ipynb #77a8b4f0
+# %% ../nbs/18_runs.ipynb #db3bf840
 def _balanced_cap(dataset, n: int | None, seed: int):
     "At most n records, half real and half fake where possible, chosen by seed."
     if n is None or n >= len(dataset.records): return dataset
@@ -97,7 +97,7 @@ def prepare_data(cfg: LAEConfig, progress: bool = True,
     return dict(train=train, masked_train=train_masked, val=val, test=sets['test'], unseen=sets['unseen'],
                 seen_method=sets['seen_method'], manifest=str(manifest), input=how)
 
-# %% ../nbs/18_runs.ipynb #fbdab76b
+# %% ../nbs/18_runs.ipynb #29ed471f
 def shipped_run_dir() -> Path:
     "Folder of the small pretrained run that ships with lae_nb."
     p = Path(str(resources.files('lae_nb') / 'assets' / 'lae_tiny'))
@@ -140,7 +140,7 @@ def load_detector(path: str | Path | None = None, # as load_model
     model, cfg = load_run(shipped_run_dir() if path is None else path, stage, device)
     return LAEDetector(model, cfg.cam_normalize)
 
-# %% ../nbs/18_runs.ipynb #a6cb3630
+# %% ../nbs/18_runs.ipynb #52072401
 RUN_FILES = ('config.json', 'checkpoint.pt', 'log.jsonl', 'stage1.safetensors', 'model.safetensors', 'selection.json',
              'metrics_stage1.json', 'metrics.json', 'report.md')
 
@@ -168,7 +168,7 @@ def move_aside(run_dir: str | Path) -> Path:
     while run_dir.with_name(f'{run_dir.name}.old{k}').exists(): k += 1
     return run_dir.rename(run_dir.with_name(f'{run_dir.name}.old{k}'))
 
-# %% ../nbs/18_runs.ipynb #0b35e88f
+# %% ../nbs/18_runs.ipynb #dd49f7f1
 def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
                 cfg: LAEConfig, # the new run's config: equal to the source's outside STAGE2_FIELDS
                 out_dir: str | Path, # the new run folder (must not hold a run yet)
@@ -192,7 +192,7 @@ def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
     write_json(out/'config.json', dataclasses.asdict(cfg))
     return out
 
-# %% ../nbs/18_runs.ipynb #c02376cc
+# %% ../nbs/18_runs.ipynb #3adcd26b
 def save_candidates(run_dir: str | Path, # a run folder with selection.json
                     data: dict, # prepare_data(cfg) of that run
                     n: int = 24, # thumbnails of each kind
@@ -218,7 +218,7 @@ def load_candidates(run_dir: str | Path) -> dict:
     with np.load(run_dir/'candidates.npz') as z: arrays = {k: z[k] for k in z.files}
     return {**read_json(run_dir/'selection.json'), **arrays}
 
-# %% ../nbs/18_runs.ipynb #f818233c
+# %% ../nbs/18_runs.ipynb #25c979d8
 LOSS_KEYS = ('loss', 'latent', 'rec', 'pixel', 'adversarial', 'disc', 'attention') # in the order they are plotted
 
 def plot_loss_curves(history: list[dict], # records of log.jsonl
@@ -259,7 +259,7 @@ def plot_candidates(images: list[np.ndarray], # (H, W, 3) in [0, 1] each, highes
     fig.tight_layout()
     return fig
 
-# %% ../nbs/18_runs.ipynb #95ff8600
+# %% ../nbs/18_runs.ipynb #76793e8a
 def _heatmap_rows(data: dict, n_per_method: int) -> tuple[list[Item], list[str]]:
     "The first n masked test fakes of every method (seen, then unseen), and a row label for each."
     rows, labels = [], []

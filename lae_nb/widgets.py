@@ -6,7 +6,7 @@
 __all__ = ['RULES', 'render_latent', 'Explorer', 'encode_split', 'LatentExplorer', 'render_heatmap', 'method_options',
            'method_subset', 'pick_by_iou', 'HeatmapExplorer', 'render_active', 'ActiveGallery']
 
-# %% ../nbs/20_widgets.ipynb #54604891
+# %% ../nbs/20_widgets.ipynb #e0e055d9
 import html
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +28,7 @@ from .evaluate import cam_iou
 from .model import partition_activations
 from .runs import load_candidates
 
-# %% ../nbs/20_widgets.ipynb #52ce25db
+# %% ../nbs/20_widgets.ipynb #0b78b92f
 _PATHS = {lab: MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform()) for lab, m in ((1, 'o'), (0, '^'))} # 1 = real, 0 = fake
 
 def render_latent(image: np.ndarray, # (H, W, 3) in [0, 1]: the chosen image
@@ -71,7 +71,7 @@ def render_latent(image: np.ndarray, # (H, W, 3) in [0, 1]: the chosen image
     ax_s.legend(handles=classes + ax_s.get_legend_handles_labels()[0], fontsize=7, loc='upper left', bbox_to_anchor=(1.02, 1.0)) # outside, so it hides no point
     return fig
 
-# %% ../nbs/20_widgets.ipynb #60886e57
+# %% ../nbs/20_widgets.ipynb #1bffddb3
 class Explorer:
     "Base of the explorers: `widget` to display, `view` (the PNG), `status` ('<name>: rendered k=v ...'), `state` (last render)."
     name = 'explorer'
@@ -90,7 +90,7 @@ class Explorer:
 
     def _ipython_display_(self): display(self.widget)
 
-# %% ../nbs/20_widgets.ipynb #721d7779
+# %% ../nbs/20_widgets.ipynb #03756285
 def encode_split(detector: LAEDetector, # the autoencoder as a detector (the latent is LAE's own)
                  data: Dataset, # items are dicts with 'image' (3, H, W) and 'label'
                  batch_size: int = 64,
@@ -100,7 +100,7 @@ def encode_split(detector: LAEDetector, # the autoencoder as a detector (the lat
         got = map_dataset(lambda b: {'z': detector.encode(b['image']).z, 'label': b['label']}, data, batch_size, detector.device)
     return got['z'], got['label'].long().numpy()
 
-# %% ../nbs/20_widgets.ipynb #b05b8be5
+# %% ../nbs/20_widgets.ipynb #efd74a05
 class LatentExplorer(Explorer):
     "Latent partition inspector: choose an image of a split with the index slider."
     name = 'latent'
@@ -127,7 +127,7 @@ class LatentExplorer(Explorer):
                                 predicted='real' if self.a_T[i] > self.a_F[i] else 'fake'),
                       image=image, z=self.z[i].numpy())
 
-# %% ../nbs/20_widgets.ipynb #a4f97e3b
+# %% ../nbs/20_widgets.ipynb #b8b9a1a8
 def _iou(cam: np.ndarray, mask: np.ndarray, threshold: float) -> float: # (H, W) each
     return float(cam_iou(torch.as_tensor(cam)[None, None], torch.as_tensor(mask, dtype=torch.float32)[None, None], threshold)[0])
 
@@ -159,7 +159,7 @@ def render_heatmap(image: np.ndarray, # (H, W, 3) in [0, 1]
     fig.suptitle(title, fontsize=10)
     return fig
 
-# %% ../nbs/20_widgets.ipynb #4818d9c1
+# %% ../nbs/20_widgets.ipynb #ef0a81f6
 def _field(data: Dataset, name: str) -> list:
     "One field of every item, read from `data.records` when the dataset has them (no image decoding)."
     records = getattr(data, 'records', None)
@@ -191,7 +191,7 @@ def pick_by_iou(ious: np.ndarray, # (K,) IoU of each candidate fake
     order = np.argsort(np.asarray(ious), kind='stable')
     return int(order[(len(order) - 1) // 2 if rule == 'median' else 0])
 
-# %% ../nbs/20_widgets.ipynb #d3ae748d
+# %% ../nbs/20_widgets.ipynb #c8c85adc
 class HeatmapExplorer(Explorer):
     "Heatmap explorer: each detector's heatmap of one image in a row, with the mask; split, method, index, opacity and threshold controls."
     name = 'heatmap'
@@ -286,7 +286,7 @@ class HeatmapExplorer(Explorer):
                       image=image, cams=cams, mask=mask, scores=scores, predicted=predicted, ious=ious, rule_ious=self.rule_ious if rule else {},
                       panels=[np.asarray(ax.images[0].get_array()) for ax in fig.axes])
 
-# %% ../nbs/20_widgets.ipynb #213b08d5
+# %% ../nbs/20_widgets.ipynb #50f0aae4
 def render_active(weights: np.ndarray, # (n_top,) logistic weights of the top channels, highest first
                   channels: np.ndarray, # (n_top,) their channel indices
                   active: list[tuple[np.ndarray, np.ndarray | None, str]], # (image (H, W, 3), mask (H, W) or None, caption) per candidate
@@ -312,7 +312,7 @@ def render_active(weights: np.ndarray, # (n_top,) logistic weights of the top ch
             if j % cols == 0: ax.set_ylabel(name)
     return fig
 
-# %% ../nbs/20_widgets.ipynb #c382c33c
+# %% ../nbs/20_widgets.ipynb #afbf389d
 class ActiveGallery(Explorer):
     "A run's active selection: its top channels and their weights, its first N_active candidates in ranking order, and N_active random picks."
     name = 'active'
