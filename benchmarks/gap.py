@@ -1,7 +1,7 @@
 """Each built-in task's seen/unseen gap, measured with the plain CNN (`lae_nb.fit.measure_gap`), into a results file.
 
-    python benchmarks/gap.py                          # default 64 px benchmark, 6 epochs, seed 0 -> nbs/results/gap.json
-    python benchmarks/gap.py --seeds 0 1 2 --out other.json
+    python benchmarks/gap.py --seeds 0 1 2            # what nbs/results/gap.json holds: default 64 px benchmark, 6 epochs
+    python benchmarks/gap.py --out other.json         # seed 0 only, into another file
 
 One torch thread (results change with the thread count). The file keeps the rows (task, method, seen,
 accuracy at the threshold chosen on the seen validation set, AUC), the benchmark version, the time, the
