@@ -8,7 +8,7 @@ __all__ = ['PHOTOS', 'PHOTO_FOLDERS', 'MIN_CROP_STD', 'N_PHOTOS_PER_SPLIT', 'PHO
            'assign_photo_splits', 'real_crop', 'make_fake', 'benchmark_cache_root', 'make_benchmark', 'plot_gallery',
            'write_data_samples']
 
-# %% ../nbs/13_benchmark.ipynb #3a9d6555
+# %% ../nbs/13_benchmark.ipynb #ba246add
 import shutil, zlib
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ from .files import exclusive
 from .forgeries import DEFAULT_MASKS, METHODS, grey, random_mask
 from .inpainters import LEARNED_METHODS
 
-# %% ../nbs/13_benchmark.ipynb #6965fe2c
+# %% ../nbs/13_benchmark.ipynb #9d0e1288
 PHOTOS = { # name: (package, file inside the package's data folder, licence, credit)
     'astronaut': ('skimage', 'astronaut.png', 'public domain', 'NASA (Eileen Collins), via scikit-image'),
     'camera': ('skimage', 'camera.png', 'CC0', 'Lav Varshney, via scikit-image'),
@@ -61,7 +61,7 @@ def load_photo(name: str) -> np.ndarray: # (H, W, 3) uint8
     "A source photo as RGB (the grayscale ones repeated over three channels)."
     return load_rgb(photo_path(name))
 
-# %% ../nbs/13_benchmark.ipynb #f8dad0d3
+# %% ../nbs/13_benchmark.ipynb #472f5c3e
 MIN_CROP_STD = 8.0 # grey-level std (0-255) below which a crop counts as flat
 
 def random_crop(photo: np.ndarray,     # (H, W, 3) uint8
@@ -83,7 +83,7 @@ def random_crop(photo: np.ndarray,     # (H, W, 3) uint8
         if grey(crop).std() >= MIN_CROP_STD: return np.ascontiguousarray(crop)
     raise ValueError(f"no crop of this photo had grey std >= {MIN_CROP_STD} in {tries} tries; it is too flat to use.")
 
-# %% ../nbs/13_benchmark.ipynb #1fd81f5a
+# %% ../nbs/13_benchmark.ipynb #8c8358af
 N_PHOTOS_PER_SPLIT = (15, 4, 4) # train, val, test
 
 def photo_texture(photo: np.ndarray, n: int = 200, img_size: int = 64, seed: int = 0) -> tuple[float, float]:
@@ -118,14 +118,14 @@ PHOTO_SPLIT = {'aitzgorri': 'train', 'brushes': 'train', 'camera': 'train', 'cel
                'astronaut': 'val', 'brick': 'val', 'chelsea': 'val', 'hubble_deep_field': 'val',
                'coffee': 'test', 'figs': 'test', 'gravel': 'test', 'retina': 'test'}
 
-# %% ../nbs/13_benchmark.ipynb #3674a774
+# %% ../nbs/13_benchmark.ipynb #7d32d555
 TASKS = {
     'splicing': {'seen': 'hard_splice', 'unseen': ['poisson_splice']},
     'inpainting': {'seen': 'gl_inpaint', 'unseen': ['pconv_inpaint'], 'masks': ('central', 'blob')},
     'postprocess': {'seen': 'hard_splice', 'unseen': ['hard_splice_jpeg']},
 }
 
-# %% ../nbs/13_benchmark.ipynb #7988b7bb
+# %% ../nbs/13_benchmark.ipynb #42a2e546
 MIN_CHANGE = 8.0 # mean absolute change (0-255) inside the mask for a fake to count as manipulated
 
 def _rng(seed: int, img_size: int, *keys: str | int) -> np.random.Generator:
@@ -159,7 +159,7 @@ def make_fake(photos: dict[str, np.ndarray], task: str, method: str, split: str,
         if change > best[0]: best = (change, fake, mask)
     return best[1], best[2], name
 
-# %% ../nbs/13_benchmark.ipynb #99790534
+# %% ../nbs/13_benchmark.ipynb #3c7a673c
 def _save_png(path: Path, a: np.ndarray, compression: int) -> str:
     "Write an RGB or grey uint8 array as PNG; returns the path as a string."
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +187,7 @@ def _write_benchmark(out: Path, img_size: int, n_real: tuple[int, int, int], see
                                          _save_png(out/'masks'/rel, mask.astype(np.uint8) * 255, compression), method, name, split, task))
     return records
 
-# %% ../nbs/13_benchmark.ipynb #aeb5fdcb
+# %% ../nbs/13_benchmark.ipynb #9ecce1e4
 BENCHMARK_VERSION = 4 # bump when generation changes, so old caches are not reused
 DEFAULT_N_REAL = {64: (1000, 200, 200), 128: (2000, 400, 400), 256: (500, 100, 100)} # reals per split
 
@@ -222,7 +222,7 @@ def _moved(r: ForgeryRecord, old: Path, new: Path) -> ForgeryRecord:
     move = lambda p: p and str(new / Path(p).relative_to(old))
     return ForgeryRecord(move(r.path), r.label, move(r.mask_path), r.method, r.source, r.split, r.task)
 
-# %% ../nbs/13_benchmark.ipynb #6d0ebdab
+# %% ../nbs/13_benchmark.ipynb #70cea602
 def _real_partner(fake: ForgeryRecord, reals: list[ForgeryRecord]) -> ForgeryRecord | None:
     "The real record a fake was made from: same split and file name, else same source."
     same = [r for r in reals if r.split == fake.split and Path(r.path).name == Path(fake.path).name]
@@ -264,7 +264,7 @@ def plot_gallery(records_or_manifest: list[ForgeryRecord] | str | Path, # record
     fig.tight_layout(pad=0.3)
     return fig
 
-# %% ../nbs/13_benchmark.ipynb #859b12c1
+# %% ../nbs/13_benchmark.ipynb #28a9731e
 def _licence_text() -> str:
     "LICENSE.md for data_samples: the source photos' licences and credits."
     lines = ["# Licences of the sample images", "",

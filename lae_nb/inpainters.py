@@ -8,8 +8,8 @@ __all__ = ['INPAINTERS', 'WORK_SIDE', 'HOLE_WEIGHT', 'TV_WEIGHT', 'GAN_WEIGHT', 
            'total_variation', 'train_inpainter', 'inpainter_dir', 'save_inpainter', 'load_inpainter',
            'inpainter_record', 'gl_inpaint', 'pconv_inpaint', 'plot_fills']
 
-# %% ../nbs/12a_inpainters.ipynb #09b738cb
-import functools, json
+# %% ../nbs/12a_inpainters.ipynb #49131880
+import functools
 from importlib import resources
 
 import cv2
@@ -19,14 +19,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
-from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-from .files import atomic_write
+from .files import load_weights, read_json, save_weights, write_json
 from .forgeries import random_mask
 
-# %% ../nbs/12a_inpainters.ipynb #ca0743bc
+# %% ../nbs/12a_inpainters.ipynb #764d1064
 class PartialConv2d(nn.Conv2d):
     "A convolution over the known pixels of each window, rescaled by how many were known (Liu et al. 2018)."
     def forward(self, x: torch.Tensor,    # (b, c, H, W)
@@ -41,7 +40,7 @@ class PartialConv2d(nn.Conv2d):
         if self.bias is not None: out = out + self.bias.view(1, -1, 1, 1) * new_known
         return out, new_known
 
-# %% ../nbs/12a_inpainters.ipynb #e76be905
+# %% ../nbs/12a_inpainters.ipynb #c7c786b5
 def _conv(c_in: int, c_out: int, k: int = 3, stride: int = 1, dilation: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, k, stride, padding=dilation * (k - 1) // 2, dilation=dilation), nn.ReLU(inplace=True))
 
@@ -88,7 +87,7 @@ class PartialConvInpainter(nn.Module):
 
 INPAINTERS = {'gl_inpaint': DilatedInpainter, 'pconv_inpaint': PartialConvInpainter} # benchmark method -> network
 
-# %% ../nbs/12a_inpainters.ipynb #59515c54
+# %% ../nbs/12a_inpainters.ipynb #f5e1d8de
 def composite(image: torch.Tensor, known: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
     "The real pixels where known, the network's output (clipped to [0, 1]) in the hole."
     return image * known + output.clamp(0, 1) * (1 - known)
@@ -96,7 +95,7 @@ def composite(image: torch.Tensor, known: torch.Tensor, output: torch.Tensor) ->
 WORK_SIDE = 64 # the side the shipped inpainters were trained at; larger images are filled at this scale
 
 def _run(net: nn.Module, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    "The network's completed image (H, W, 3) uint8, at the image's own size."
+    "The network's completed image (H, W, 3) uint8 (real pixels outside the hole, which the upscaling in `fill_hole` blends in), at the image's own size."
     H, W = mask.shape
     pad_h, pad_w = -H % net.multiple, -W % net.multiple
     x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
@@ -121,7 +120,7 @@ def fill_hole(net: nn.Module,       # an inpainter from INPAINTERS
         filled = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
     return np.where(mask[..., None], filled, image)
 
-# %% ../nbs/12a_inpainters.ipynb #4c183901
+# %% ../nbs/12a_inpainters.ipynb #7569a177
 HOLE_WEIGHT, TV_WEIGHT, GAN_WEIGHT, GAN_START = 6.0, 0.1, 0.01, 0.4
 TRAIN_MASKS = ('rect', 'blob', 'central')
 
@@ -168,18 +167,19 @@ def train_inpainter(name: str,              # a key of INPAINTERS
     opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999)) if adversarial else None
     log, sums = [], {}
     for step in tqdm(range(1, steps + 1), desc=name, disable=not progress, mininterval=2):
+        gan_on = adversarial and step > GAN_START * steps
         image, known = _batch(crops, rng, batch_size)
         output = net(image, known)
         completed = composite(image, known, output)
         losses = {'l1': inpainting_loss(image, known, output, valid_weight=0.0 if adversarial else 1.0)}
         if not adversarial: losses['tv'] = TV_WEIGHT * total_variation(completed)
-        if adversarial and step > GAN_START * steps:
+        if gan_on:
             losses['gan'] = GAN_WEIGHT * F.softplus(-disc(completed)).mean()
         loss = sum(losses.values())
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if adversarial and step > GAN_START * steps:
+        if gan_on:
             d_loss = F.softplus(-disc(image)).mean() + F.softplus(disc(completed.detach())).mean()
             opt_d.zero_grad()
             d_loss.backward()
@@ -191,7 +191,7 @@ def train_inpainter(name: str,              # a key of INPAINTERS
             sums = {}
     return net.eval(), log
 
-# %% ../nbs/12a_inpainters.ipynb #61b244e1
+# %% ../nbs/12a_inpainters.ipynb #533d74ee
 def inpainter_dir() -> Path:
     "Where the shipped inpainters live: lae_nb/assets/inpainters."
     return Path(str(resources.files('lae_nb'))) / 'assets' / 'inpainters'
@@ -200,9 +200,8 @@ def save_inpainter(net: nn.Module, name: str, record: dict, folder: str | Path |
     "Write `name`.safetensors and `name`.json (the training record) into `folder` (default: the package's)."
     folder = Path(folder or inpainter_dir())
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    atomic_write(folder/f'{name}.safetensors', lambda tmp: save_file(state, tmp))
-    atomic_write(folder/f'{name}.json', lambda tmp: Path(tmp).write_text(json.dumps(record, indent=1) + '\n'))
+    save_weights(net, folder/f'{name}.safetensors')
+    write_json(folder/f'{name}.json', record)
     return folder/f'{name}.safetensors'
 
 @functools.cache
@@ -211,15 +210,13 @@ def load_inpainter(name: str) -> nn.Module:
     if name not in INPAINTERS: raise ValueError(f"no inpainter named {name!r}; the shipped ones are {sorted(INPAINTERS)}.")
     path = inpainter_dir()/f'{name}.safetensors'
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing; reinstall lae_nb or run `python tools/train_inpainters.py`.")
-    net = INPAINTERS[name]()
-    net.load_state_dict(load_file(str(path)))
-    return net.eval()
+    return load_weights(INPAINTERS[name](), path).eval()
 
 def inpainter_record(name: str) -> dict:
     "How a shipped inpainter was trained (its JSON record)."
-    return json.loads((inpainter_dir()/f'{name}.json').read_text())
+    return read_json(inpainter_dir()/f'{name}.json')
 
-# %% ../nbs/12a_inpainters.ipynb #05479ac4
+# %% ../nbs/12a_inpainters.ipynb #637221c6
 def gl_inpaint(base, mask, rng, donor):
     "The hole filled by the shipped G&L-style dilated network."
     return fill_hole(load_inpainter('gl_inpaint'), base, mask)
@@ -230,7 +227,7 @@ def pconv_inpaint(base, mask, rng, donor):
 
 LEARNED_METHODS = {f.__name__: f for f in (gl_inpaint, pconv_inpaint)}
 
-# %% ../nbs/12a_inpainters.ipynb #8a7a0f4c
+# %% ../nbs/12a_inpainters.ipynb #bca298dd
 def plot_fills(images: list[np.ndarray], # (H, W, 3) uint8 real crops
                masks: list[np.ndarray],  # (H, W) bool holes
                names: tuple[str, ...] = tuple(INPAINTERS), # shipped inpainters to show
