@@ -6,7 +6,7 @@
 __all__ = ['world', 'is_main', 'training_device', 'init_distributed', 'cpu_threads', 'barrier', 'main_first', 'broadcast', 'ddp',
            'unwrap', 'average_gradients', 'sync_buffers', 'agree']
 
-# %% ../nbs/16_distributed.ipynb #e5db9ec5
+# %% ../nbs/16_distributed.ipynb #bc9a3b3a
 import contextlib, os
 from collections.abc import Iterator
 
@@ -16,7 +16,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .core import pick_device
 
-# %% ../nbs/16_distributed.ipynb #d7c2ed04
+# %% ../nbs/16_distributed.ipynb #1c287c80
 def world() -> tuple[int, int]:
     "(rank, world size) of this process: (0, 1) unless it runs under torchrun."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
@@ -48,7 +48,7 @@ def cpu_threads(threads: int | None = None, # CPU threads for this process; None
     torch.set_num_threads(n)
     return n
 
-# %% ../nbs/16_distributed.ipynb #0bf5f362
+# %% ../nbs/16_distributed.ipynb #b4a421b2
 def barrier() -> None:
     "Wait until every process gets here (nothing to wait for in a single process)."
     if dist.is_initialized(): dist.barrier()
@@ -68,7 +68,7 @@ def broadcast(obj, src: int = 0):
     dist.broadcast_object_list(box, src)
     return box[0]
 
-# %% ../nbs/16_distributed.ipynb #dfceed30
+# %% ../nbs/16_distributed.ipynb #418a6669
 def ddp(module: torch.nn.Module, device: torch.device, find_unused_parameters: bool = False) -> torch.nn.Module:
     "The module wrapped in DistributedDataParallel when there are several processes; the module itself otherwise."
     if not dist.is_initialized(): return module
