@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['PHOTOS', 'PHOTO_FOLDERS', 'MIN_CROP_STD', 'N_PHOTOS_PER_SPLIT', 'PHOTO_SPLIT', 'TASKS', 'MIN_CHANGE', 'ALL_METHODS',
-           'BENCHMARK_VERSION', 'DEFAULT_N_REAL', 'photo_path', 'load_photo', 'random_crop', 'photo_texture',
-           'assign_photo_splits', 'real_crop', 'make_fake', 'benchmark_cache_root', 'make_benchmark', 'plot_gallery',
-           'write_data_samples']
+           'BENCHMARK_VERSION', 'DEFAULT_N_REAL', 'PIXEL_TOLERANCE', 'photo_path', 'load_photo', 'random_crop',
+           'photo_texture', 'assign_photo_splits', 'real_crop', 'make_fake', 'benchmark_cache_root', 'library_versions',
+           'benchmark_info', 'make_benchmark', 'plot_gallery', 'write_data_samples', 'pixel_tolerance',
+           'regeneration_problems']
 
 # %% ../nbs/13_benchmark.ipynb #ba246add
 import shutil, zlib
@@ -15,12 +16,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import PIL
+import skimage
+import torch
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from .core import cache_root
 from .data import SPLITS, ForgeryRecord, load_mask, load_rgb, read_manifest, write_manifest
-from .files import exclusive
+from .files import exclusive, read_json, write_json
 from .forgeries import DEFAULT_MASKS, METHODS, grey, random_mask
 from .inpainters import LEARNED_METHODS
 
@@ -195,6 +199,22 @@ def benchmark_cache_root() -> Path:
     "Where generated benchmarks are cached: `lae_nb.core.cache_root()`/benchmark."
     return cache_root()/'benchmark'
 
+def library_versions() -> dict[str, str]:
+    "Versions of the libraries whose arithmetic makes a generated image's pixels (decoding, resizing, blending, fills, JPEG)."
+    return dict(numpy=np.__version__, opencv=cv2.__version__, pillow=PIL.__version__, scikit_image=skimage.__version__,
+                torch=torch.__version__)
+
+def benchmark_info(manifest: str | Path) -> dict | None:
+    "What `benchmark.json` beside a generated manifest records (version, sizes, seed, library versions); None when absent."
+    f = Path(manifest).parent/'benchmark.json'
+    return read_json(f) if f.is_file() else None
+
+def _cache_intact(manifest: Path) -> bool:
+    "Whether a cached benchmark's manifest reads and its first and last images exist (a cache left by an older lae_nb may not)."
+    try: records = read_manifest(manifest)
+    except (OSError, ValueError): return False
+    return bool(records) and Path(records[0].path).is_file() and Path(records[-1].path).is_file()
+
 def make_benchmark(root: str | Path | None = None,  # cache folder; None: `benchmark_cache_root()`
                    img_size: int = 128,             # 64, 128 or 256
                    n_real_per_split: int | tuple[int, int, int] | None = None, # reals in train, val, test; an int n means (n, n // 5, n // 5); None: DEFAULT_N_REAL
@@ -206,21 +226,19 @@ def make_benchmark(root: str | Path | None = None,  # cache folder; None: `bench
     n = n_real_per_split if n_real_per_split is not None else DEFAULT_N_REAL[img_size]
     n = (n, max(1, n // 5), max(1, n // 5)) if isinstance(n, int) else tuple(int(v) for v in n)
     if len(n) != 3 or min(n) < 1: raise ValueError(f"n_real_per_split={n_real_per_split}; give a positive int or three positive ints (train, val, test).")
-    out = Path(root or benchmark_cache_root()) / f'{img_size}px_{n[0]}-{n[1]}-{n[2]}_seed{seed}_v{BENCHMARK_VERSION}'
-    if (out/'manifest.csv').is_file(): return out/'manifest.csv'
+    out = Path(root or benchmark_cache_root()).absolute() / f'{img_size}px_{n[0]}-{n[1]}-{n[2]}_seed{seed}_v{BENCHMARK_VERSION}'
+    if _cache_intact(out/'manifest.csv'): return out/'manifest.csv'
     with exclusive(out.with_name(out.name + '.lock'), f'the benchmark cache {out}', wait=True): # a second process waits, then finds it made
-        if (out/'manifest.csv').is_file(): return out/'manifest.csv'
+        if _cache_intact(out/'manifest.csv'): return out/'manifest.csv'
         partial = out.with_name(out.name + '.partial')
         shutil.rmtree(partial, ignore_errors=True)
         records = _write_benchmark(partial, img_size, n, seed, TASKS, progress)
-        write_manifest([_moved(r, partial, out) for r in records], partial/'manifest.csv')
+        write_manifest(records, partial/'manifest.csv') # paths relative to the manifest: valid after the rename
+        write_json(partial/'benchmark.json', dict(benchmark_version=BENCHMARK_VERSION, img_size=img_size, n_real_per_split=n, seed=seed,
+                                                  tasks=TASKS, libraries=library_versions()))
+        if out.exists(): shutil.rmtree(out) # a broken cache (`_cache_intact`), replaced
         partial.rename(out)
     return out/'manifest.csv'
-
-def _moved(r: ForgeryRecord, old: Path, new: Path) -> ForgeryRecord:
-    "A record whose paths under `old` now point under `new`."
-    move = lambda p: p and str(new / Path(p).relative_to(old))
-    return ForgeryRecord(move(r.path), r.label, move(r.mask_path), r.method, r.source, r.split, r.task)
 
 # %% ../nbs/13_benchmark.ipynb #70cea602
 def _real_partner(fake: ForgeryRecord, reals: list[ForgeryRecord]) -> ForgeryRecord | None:
@@ -285,9 +303,39 @@ def write_data_samples(out_dir: str | Path,        # folder to (re)write, e.g. t
                        n_real_per_split: int = 2,  # reals per split; each task adds as many fakes per split and method
                        seed: int = 0,
                       ) -> Path:                   # the manifest CSV
-    "Regenerate the small shipped sample of the benchmark, with manifest and LICENSE.md."
+    "Regenerate the small shipped sample of the benchmark, with manifest, LICENSE.md and benchmark.json."
     out = Path(out_dir)
     for sub in ('images', 'masks'): shutil.rmtree(out/sub, ignore_errors=True)
     records = _write_benchmark(out, img_size, (n_real_per_split,) * 3, seed, TASKS, progress=False, compression=9)
     (out/'LICENSE.md').write_text(_licence_text())
+    write_json(out/'benchmark.json', dict(benchmark_version=BENCHMARK_VERSION, img_size=img_size, n_real_per_split=[n_real_per_split] * 3,
+                                          seed=seed, tasks=TASKS, libraries=library_versions()))
     return write_manifest(records, out/'manifest.csv')
+
+# %% ../nbs/13_benchmark.ipynb #b9448d09
+PIXEL_TOLERANCE = { # how far a regenerated image may differ from a stored one: (grey levels, share of its values)
+    'library': (1, 0.001), # crops, pastes, fills and Poisson blends: OpenCV / Pillow / scikit-image arithmetic
+    'learned': (2, 0.02),  # the inpainting networks' float32 and JPEG re-compression
+}
+
+def pixel_tolerance(method: str) -> tuple[int, float]:
+    "(grey levels, share of values) a regenerated image of `method` may differ by (`PIXEL_TOLERANCE`)."
+    return PIXEL_TOLERANCE['learned' if method in LEARNED_METHODS or 'jpeg' in method else 'library']
+
+def regeneration_problems(stored: list[ForgeryRecord], # records of a stored benchmark or sample
+                          fresh: list[ForgeryRecord],  # the same records generated again
+                         ) -> list[str]:               # one line per image or mask that differs too much; [] if none
+    "Where a regeneration differs from what was stored: any mask pixel, or an image beyond `pixel_tolerance`."
+    if [(r.method, r.split, r.task) for r in stored] != [(r.method, r.split, r.task) for r in fresh]:
+        return [f"the records differ: {len(stored)} stored, {len(fresh)} regenerated, or in another order"]
+    problems = []
+    for a, b in zip(stored, fresh):
+        size = load_rgb(a.path).shape[:2]
+        if a.mask_path and not np.array_equal(load_mask(a.mask_path, size), load_mask(b.mask_path, size)):
+            problems.append(f"{b.mask_path}: the mask differs from {a.mask_path}")
+        diff = np.abs(load_rgb(a.path).astype(np.int16) - load_rgb(b.path))
+        levels, share = pixel_tolerance(a.method)
+        if diff.max() > levels or (diff > 0).mean() > share:
+            problems.append(f"{b.path} ({a.method}): up to {diff.max()} grey levels on {(diff > 0).mean():.2%} of its values "
+                            f"differ from {a.path} (allowed: {levels} on {share:.1%})")
+    return problems

@@ -46,12 +46,12 @@ class ManifestError(ValueError):
     "A manifest CSV that cannot be read as records: every problem, each with its line."
 
 def _manifest_path(p: str | None, base: Path, relative: bool) -> str | None:
-    "A path as a manifest stores it (relative to `base` when under it, POSIX) or reads it (absolute); mask specs and None pass through."
+    "A path as a manifest stores it (relative to `base` when under it, POSIX, else absolute) or reads it (absolute); mask specs and None pass through."
     if p is None or p.startswith(CENTER_MASK_PREFIX): return p
     q = Path(p)
     if not relative: return str(q if q.is_absolute() else base / q)
     try: return q.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError: return str(q)
+    except ValueError: return str(q.absolute()) # never relative to the working directory: read_manifest resolves against the CSV's folder
 
 def _row_problems(r: dict, line: int, first_line: dict) -> list[str]:
     "What is wrong with one manifest row: missing or extra fields, a bad label or split, a path listed before."
