@@ -160,7 +160,7 @@ def toy_manifest(root: str | Path, # folder to write images, masks and manifest.
             img = (rng.random((size, size, 3)) * 120 + 60).astype(np.uint8)
             name = f's{s}_{k}'
             Image.fromarray(img).save(root/f'{name}.png')
-            recs.append(ForgeryRecord(f'{name}.png', 1, None, 'real', f's{s}', split, ''))
+            recs.append(ForgeryRecord(str(root/f'{name}.png'), 1, None, 'real', f's{s}', split, ''))
             for method, fill, grain in (('bright', 230, 5), ('dark', 20, 25)):
                 if method == 'dark' and split != 'test': continue
                 fake, mask = img.copy(), np.zeros((size, size), np.uint8)
@@ -170,5 +170,5 @@ def toy_manifest(root: str | Path, # folder to write images, masks and manifest.
                 mask[y:y + side, x0:x0 + side] = 255
                 Image.fromarray(fake).save(root/f'{name}_{method}.png')
                 Image.fromarray(mask).save(root/f'{name}_{method}_mask.png')
-                recs.append(ForgeryRecord(f'{name}_{method}.png', 0, f'{name}_{method}_mask.png', method, f's{s}', split, 'toy'))
+                recs.append(ForgeryRecord(str(root/f'{name}_{method}.png'), 0, str(root/f'{name}_{method}_mask.png'), method, f's{s}', split, 'toy'))
     return write_manifest(recs, root/'manifest.csv')

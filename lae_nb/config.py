@@ -7,7 +7,7 @@ __all__ = ['ABLATIONS', 'SELECTIONS', 'INPUT_PATHS', 'RETIRED_FIELDS', 'RULES', 
            'ConfigError', 'config_problems', 'parse_overrides']
 
 # %% ../nbs/15_config.ipynb #f63176cc
-import dataclasses, json, types, typing
+import dataclasses, json, math, types, typing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class LAEConfig:
     task: str = 'postprocess' # which task (seen method = the fake method of its train split)
     benchmark_size: int | None = None # real crops per split for the built-in benchmark (None = its default)
     max_train: int | None = None # cap on training images, reals and fakes alike (None = all)
+    photo_split: int = 0 # which assignment of the built-in benchmark's photos to splits (lae_nb.benchmark.photo_split, 0-4)
     # model (Table 2)
     img_size: int = 256
     latent_dim: int = 128
@@ -53,7 +54,7 @@ class LAEConfig:
     ablation: str = 'LAE'
     # active learning (Eq. 10)
     n_active: int = 100
-    selection: str = 'active' # 'active', 'random' or 'none' (stage 2 without masks, a control)
+    selection: str = 'active' # 'active', 'random' or 'none' (the control: n_active random fakes in stage 2, no masks)
     n_top_channels: int = 10
     ranking_epochs: int = 5
     ranking_lr: float = 1e-3
@@ -152,6 +153,7 @@ RULES = { # field -> (test of a value that has the right type, what the field ta
     'benchmark_size': (lambda v: v >= 1, '>= 1 (or None: the default)'),
     'threads': (lambda v: v >= 1, '>= 1 (or None)'),
     'task': (lambda v: v != '', 'a task name'),
+    'photo_split': (lambda v: 0 <= v <= 4, '0-4 (a rotation of lae_nb.benchmark.photo_split)'),
 }
 
 def _type_ok(value, kind) -> bool:
@@ -170,6 +172,7 @@ def config_problems(cfg) -> list[str]:
     for f in dataclasses.fields(cfg):
         v = getattr(cfg, f.name)
         if not _type_ok(v, f.type): problems.append(f"{f.name}={v!r}: must be {f.type}")
+        elif isinstance(v, float) and not math.isfinite(v): problems.append(f"{f.name}={v!r}: must be a finite number")
         elif v is not None and f.name in RULES and not RULES[f.name][0](v): problems.append(f"{f.name}={v!r}: must be {RULES[f.name][1]}")
     if not problems and cfg.n_top_channels > max(8, int(round(512 * cfg.width))):
         problems.append(f"n_top_channels={cfg.n_top_channels}: the encoder has only {max(8, int(round(512 * cfg.width)))} channels at width={cfg.width}")

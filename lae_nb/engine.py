@@ -170,9 +170,9 @@ class RunningMeans:
             yield b
             t = time.perf_counter()
     def summary(self) -> dict:
-        "The means, the share of the epoch's time spent waiting for data, and images per second."
+        "The means, the share of the epoch's time spent waiting for data, the images seen and images per second."
         seconds = time.perf_counter() - self.start
-        return {**self.means(), 'data_wait': self.wait / max(seconds, 1e-9), 'images_per_s': self.n / max(seconds, 1e-9)}
+        return {**self.means(), 'data_wait': self.wait / max(seconds, 1e-9), 'images': self.n, 'images_per_s': self.n / max(seconds, 1e-9)}
 
 # %% ../nbs/17_engine.ipynb #02e43085
 def _cause(inputs: torch.Tensor | None) -> str:

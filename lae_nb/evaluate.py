@@ -77,7 +77,7 @@ def localization(maps: torch.Tensor, # (K, 1, H, W) heatmaps in [0, 1]
                  masks: torch.Tensor, # (K, 1, H, W) binary masks
                  priors: dict[str, torch.Tensor] | None = None, # name -> (1, 1, h, w) map; None: {'prior': centre_prior}
                 ) -> dict[str, torch.Tensor]: # name -> (K,)
-    "Per-image energy, IoU, pointing and mask area, and each prior's energy and IoU on the same masks."
+    "Per-image energy, IoU, pointing and mask area, and each prior's energy, IoU and pointing on the same masks."
     out = dict(energy=energy_in_mask(maps, masks), iou=cam_iou(maps, masks), pointing=pointing_game(maps, masks),
                mask_area=masks.flatten(1).mean(1))
     size = masks.shape[-2:]
@@ -86,6 +86,7 @@ def localization(maps: torch.Tensor, # (K, 1, H, W) heatmaps in [0, 1]
         p = normalize_cam(p.to(masks)).expand_as(masks) # on the [0, 1] scale of the detectors' maps, so the 0.5 threshold means the same
         out[f'energy_{name}'] = energy_in_mask(p, masks)
         out[f'iou_{name}'] = cam_iou(p, masks)
+        out[f'pointing_{name}'] = pointing_game(p, masks)
     return out
 
 # %% ../nbs/09_evaluate.ipynb #96c5ce8c

@@ -81,12 +81,13 @@ def prepare_data(cfg: LAEConfig, progress: bool = True,
     "{'train': no-mask train set, 'val', 'test', 'unseen': {method: set}, 'masked_train': train set the oracle reads, 'seen_method', 'manifest', 'input'}."
     if cfg.data is None:
         with main_first(): # one process generates the benchmark; the others find it in the cache
-            manifest = make_benchmark(img_size=cfg.img_size, n_real_per_split=cfg.benchmark_size, seed=cfg.seed, progress=progress and is_main())
+            manifest = make_benchmark(img_size=cfg.img_size, n_real_per_split=cfg.benchmark_size, seed=cfg.seed, progress=progress and is_main(),
+                                      rotation=cfg.photo_split)
     else:
         manifest = Path(cfg.data)
         if not manifest.is_file(): raise FileNotFoundError(f"data={cfg.data!r}: no manifest CSV there (see 06_data for the format).")
     records, splits = read_manifest(manifest), ('test',) if evaluate_only else SPLITS
-    need_masks = not evaluate_only and cfg.runs_stage2 and cfg.stage2_epochs > 0 and cfg.selection != 'none'
+    need_masks = not evaluate_only and cfg.runs_stage2 and cfg.stage2_epochs > 0 and cfg.selection != 'none' and cfg.n_active > 0
     _check(data_problems(records, cfg.task, splits, need_masks), manifest)
     sets = task_datasets(records, cfg.task, img_size=cfg.img_size, splits=splits)
     if evaluate_only: return dict(test=sets['test'], unseen=sets['unseen'], seen_method=sets['seen_method'], manifest=str(manifest))

@@ -71,12 +71,12 @@ def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.dev
     u = gap_features(model, train, cfg.batch_size, device, progress) # (N, K)
     ranking = rank_channels(u, labels, cfg.n_top_channels, cfg.ranking_epochs, cfg.ranking_lr, seed=cfg.seed)
     fake_idx = torch.nonzero(labels == 0).flatten()
-    n_active = min(cfg.n_active, len(fake_idx)) if cfg.selection != 'none' else 0
+    n_active = min(cfg.n_active, len(fake_idx))
     if cfg.selection == 'active': pick = active_candidates(u[fake_idx], ranking.top_channels, n_active)
-    else: pick = random_candidates(len(fake_idx), n_active, seed=cfg.seed)
+    else: pick = random_candidates(len(fake_idx), n_active, seed=cfg.seed) # 'random', and the control 'none'
     chosen = fake_idx[pick]
     oracle = MaskOracle(masked_train)
-    masks = oracle.request(chosen) # the only place masks are read during training
+    masks = oracle.request(chosen) if cfg.selection != 'none' else {} # the only place masks are read during training
     record = dict(selection=cfg.selection, indices=chosen.tolist(), paths=[masked_train.records[i].path for i in chosen.tolist()],
                   top_channels=ranking.top_channels.tolist(), channel_weights=ranking.weights.tolist(),
                   ranking_holdout_acc=ranking.holdout_acc, n_requests=oracle.n_requests,
@@ -87,7 +87,7 @@ def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.dev
 def stage2_epoch(model: LAE, # the autoencoder (DDP-wrapped under several processes)
                  opt, scaler, data: Dataset,
                  masked_x: torch.Tensor, # (N_active, 3, S, S) the masked images, on the device
-                 masked_g: torch.Tensor, # (N_active, 1, S, S) their masks, on the device
+                 masked_g: torch.Tensor | None, # (N_active, 1, S, S) their masks, on the device; None: the control, no masks
                  cfg: LAEConfig, epoch: int, device: torch.device, progress: bool = True) -> dict:
     "One epoch of stage 2 over the training set, with masked images mixed into every batch; returns mean losses, data wait and speed."
     g, g_noise = epoch_generators(cfg, 2, epoch, device)
@@ -104,8 +104,8 @@ def stage2_epoch(model: LAE, # the autoencoder (DDP-wrapped under several proces
             pos += len(take)
             x = torch.cat([x, to_batch(masked_x[take], cfg, device)])
             labels = torch.cat([labels, torch.zeros(len(take), dtype=labels.dtype, device=device)])
-            has_mask = torch.cat([has_mask, torch.ones(len(take), dtype=torch.bool, device=device)])
-            masks = torch.cat([masks, masked_g[take]])
+            has_mask = torch.cat([has_mask, torch.full((len(take),), masked_g is not None, dtype=torch.bool, device=device)])
+            masks = torch.cat([masks, masked_g[take] if masked_g is not None else masks.new_zeros(len(take), *masks.shape[1:])])
         x = add_training_noise(x, cfg.noise_max_std / 255, generator=g_noise)
         with autocast(cfg, device):
             out = model(x, decode=False)
@@ -251,7 +251,7 @@ def _algorithm1(cfg: LAEConfig, out: Path, resume: bool, max_epochs: int | None,
         fast = ddp(model, device) # the encoder only: DDP leaves frozen parameters out
         idx = state['selection']['indices']
         masked_x = torch.stack([data['train'][i]['image'] for i in idx]).to(device) if idx else torch.zeros(0, 3, cfg.img_size, cfg.img_size, device=device)
-        masked_g = state['masks'].float().to(device) if idx else torch.zeros(0, 1, cfg.img_size, cfg.img_size, device=device)
+        masked_g = state['masks'].float().to(device) if state.get('masks') is not None else None # None: the control's unmasked fakes
         while state['epoch'] < cfg.stage2_epochs:
             if max_epochs is not None and done_now >= max_epochs: return {}
             e, t0, lr = state['epoch'], time.time(), opt2.param_groups[0]['lr']
