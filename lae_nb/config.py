@@ -28,7 +28,7 @@ class LAEConfig:
     task: str = 'postprocess' # which task (seen method = the fake method of its train split)
     benchmark_size: int | None = None # real crops per split for the built-in benchmark (None = its default)
     max_train: int | None = None # cap on training images, reals and fakes alike (None = all)
-    photo_split: int = 0 # which assignment of the built-in benchmark's photos to splits (lae_nb.benchmark.photo_split, 0-4)
+    photo_split: int = 0 # which assignment of the built-in benchmark's photos to splits (lae_nb.photos.photo_split, 0-4)
     # model (Table 2)
     img_size: int = 256
     latent_dim: int = 128
@@ -153,7 +153,7 @@ RULES = { # field -> (test of a value that has the right type, what the field ta
     'benchmark_size': (lambda v: v >= 1, '>= 1 (or None: the default)'),
     'threads': (lambda v: v >= 1, '>= 1 (or None)'),
     'task': (lambda v: v != '', 'a task name'),
-    'photo_split': (lambda v: 0 <= v <= 4, '0-4 (a rotation of lae_nb.benchmark.photo_split)'),
+    'photo_split': (lambda v: 0 <= v <= 4, '0-4 (a rotation of lae_nb.photos.photo_split)'),
 }
 
 def _type_ok(value, kind) -> bool:

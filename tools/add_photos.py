@@ -6,7 +6,7 @@
 
 Each photo is scaled down (area interpolation) to a shorter side of 512 px, the size of scikit-image's photos,
 and stored as JPEG at quality 92. Only the CC BY 4.0 and CC0 photos are taken (licences from the package's
-debian/copyright; `lae_nb.benchmark.PHOTOS` records them). The CC BY-SA ones are left out (share-alike would
+debian/copyright; `lae_nb.photos.PHOTOS` records them). The CC BY-SA ones are left out (share-alike would
 bind the derived benchmark), and so is umang_by_Abhishek_Mudgal.jpg (CC BY 4.0, but a synthetic colour
 gradient, not a photo).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 
-from lae_nb.benchmark import PHOTOS, photo_path
+from lae_nb.photos import PHOTOS, photo_path
 
 SHORT_SIDE, QUALITY = 512, 92
 

@@ -13,7 +13,8 @@ import argparse, sys, time
 import numpy as np
 import torch
 
-from lae_nb.benchmark import BENCHMARK_VERSION, PHOTO_SPLIT, load_photo, random_crop
+from lae_nb.benchmark import BENCHMARK_VERSION
+from lae_nb.photos import PHOTO_SPLIT, load_photo, random_crop
 from lae_nb.files import provenance
 from lae_nb.inpainters import INPAINTERS, inpainter_dir, save_inpainter, train_inpainter
 
