@@ -3,6 +3,7 @@
     python benchmarks/suite.py                     # run or resume PLANS['standard'] in the foreground
     python benchmarks/suite.py --commit            # also commit the results file after every row
     python benchmarks/suite.py --estimate          # what is left and how long it should take; runs nothing
+    python benchmarks/suite.py --summarize         # the paired differences and verdicts, from the rows (lae_nb.verdict)
     python benchmarks/suite.py --plan quick        # another plan of lae_nb.experiments.PLANS
     nohup python benchmarks/suite.py --commit > suite.log 2>&1 &     # in the background
     python benchmarks/suite.py --results ../main/nbs/results           # rows into another checkout's results folder
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from lae_nb.experiments import PLANS
 from lae_nb.suite import estimate_seconds, read_rows, results_path, run_suite, suite_units
+from lae_nb.verdict import write_differences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,11 +39,15 @@ def main(argv=None) -> int:
     p.add_argument('--plan', default='standard', choices=sorted(PLANS))
     p.add_argument('--commit', action='store_true', help='commit the results file after every row')
     p.add_argument('--estimate', action='store_true', help='print what is left and its estimated time; run nothing')
+    p.add_argument('--summarize', action='store_true', help='write the paired differences and verdicts from the rows; run nothing')
     p.add_argument('--max-units', type=int, default=None, help='stop after so many units')
     p.add_argument('--results', default=str(ROOT/'nbs'/'results'), help='results folder (the rows go to its suite/ subfolder)')
     a = p.parse_args(argv)
     plan = PLANS[a.plan]
     path = results_path(plan, Path(a.results).absolute())
+    if a.summarize:
+        print(f"wrote {write_differences(plan, Path(a.results).absolute())}")
+        return 0
     if a.estimate:
         rows = read_rows(path, plan)
         done = {r['unit'] for r in rows}
