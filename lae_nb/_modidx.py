@@ -302,6 +302,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'lae_nb.exp_ablation': { 'lae_nb.exp_ablation.localization_markdown': ( 'exp_ablation.html#localization_markdown',
                                                                                     'lae_nb/exp_ablation.py'),
                                      'lae_nb.exp_ablation.run_ablation': ('exp_ablation.html#run_ablation', 'lae_nb/exp_ablation.py'),
+                                     'lae_nb.exp_ablation.table4_rows': ('exp_ablation.html#table4_rows', 'lae_nb/exp_ablation.py'),
+                                     'lae_nb.exp_ablation.table4_suite': ('exp_ablation.html#table4_suite', 'lae_nb/exp_ablation.py'),
                                      'lae_nb.exp_ablation.table_markdown': ('exp_ablation.html#table_markdown', 'lae_nb/exp_ablation.py')},
             'lae_nb.exp_attention': { 'lae_nb.exp_attention.attention_models': ( 'exp_attention.html#attention_models',
                                                                                  'lae_nb/exp_attention.py'),

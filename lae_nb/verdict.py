@@ -88,7 +88,7 @@ def verdict(interval: dict, # t_interval output
 
 # %% ../nbs/23b_verdict.ipynb #1f1038ec
 def claims(plan: ExperimentPlan) -> list[dict]:
-    "The paper's claims (and two beyond it) as comparisons: id, text, a, b (kind, name), metric, group, on, direction."
+    "The paper's claims (and two beyond it) as comparisons: id, text, a, b (kind, name), metric, group, on, direction, [tasks]."
     n = plan.n_lae
     lae = lambda name: ('lae', name)
     out = [dict(id='masks_help_unseen', text=f'stage 2 with {n} masks beats the same stage 2 without masks on unseen methods (AUC)',
@@ -114,6 +114,10 @@ def claims(plan: ExperimentPlan) -> list[dict]:
                  a=lae(f'active_{n}'), b=lae(f'control_{n}'), metric='auc', group='all', on='other', direction=1),
             dict(id='stage2_helps_other_tasks', text=f'beyond the paper: stage 2 with {n} masks beats stage 1 on the other tasks\' methods (AUC)',
                  a=lae(f'active_{n}'), b=lae('stage1'), metric='auc', group='all', on='other', direction=1)]
+    out += [dict(id='latent_loss_needed', text='the latent loss is what detects: stage 1 (AE_latent_rec) beats AE_rec on seen methods (AUC; Table 4)',
+                 a=lae('stage1'), b=('ablation', 'AE_rec'), metric='auc', group='seen', on='own', direction=1, tasks=(plan.task,)),
+            dict(id='reconstruction_helps_seen', text='the reconstruction loss helps: stage 1 (AE_latent_rec) beats AE_latent on seen methods (AUC; Table 4)',
+                 a=lae('stage1'), b=('ablation', 'AE_latent'), metric='auc', group='seen', on='own', direction=1, tasks=(plan.task,))]
     return out
 
 # %% ../nbs/23b_verdict.ipynb #0f9a2964
@@ -144,8 +148,8 @@ def compare(rows: list[dict], claim: dict, task: str) -> list[dict]:
     return out
 
 def judge_claims(rows: list[dict], plan: ExperimentPlan) -> list[dict]:
-    "Every claim of `claims(plan)` on every task of the plan, with its interval and verdict."
-    return [rec for c in claims(plan) for task in plan.tasks_table3 for rec in compare(rows, c, task)]
+    "Every claim of `claims(plan)` on every task of the plan (or the claim's own `tasks`), with its interval and verdict."
+    return [rec for c in claims(plan) for task in c.get('tasks', plan.tasks_table3) for rec in compare(rows, c, task)]
 
 # %% ../nbs/23b_verdict.ipynb #db2a2f97
 def _points(v) -> str: return '–' if v is None else f'{100 * v:+.1f}'
