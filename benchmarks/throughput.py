@@ -29,7 +29,7 @@ from lae_nb.distributed import cpu_threads, training_device
 from lae_nb.engine import build_networks, grad_scaler, make_optimizers, precision, stage2_optimizer, training_input
 from lae_nb.files import provenance, read_json, write_json
 from lae_nb.model import PretrainedWeightsWarning
-from lae_nb.train import stage1_epoch, stage2_epoch
+from lae_nb.stages import stage1_epoch, stage2_epoch
 
 
 def image_folder(root: Path, n: int, size: int, seed: int = 0) -> ForgeryDataset:
