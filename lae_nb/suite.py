@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DEFAULT_SECONDS', 'Unit', 'lae_variants', 'ablation_runs', 'suite_units', 'mean_training_mask', 'test_sets',
            'cross_task_metrics', 'run_unit', 'SuiteFileError', 'results_path', 'read_rows', 'append_row',
-           'estimate_seconds', 'run_suite']
+           'estimate_seconds', 'run_suite', 'load_unit']
 
 # %% ../nbs/23a_suite.ipynb #810ea2b9
 import datetime, json, os, resource, time
@@ -209,3 +209,12 @@ def run_suite(plan: ExperimentPlan,
             log(f"[{len(rows)}/{len(rows) + len(left)}] {unit.key}: {row['seconds']:.0f} s (CPU {row['cpu_seconds']:.0f} s, load "
                 f"{row['load'][0]:.1f}-{row['load'][1]:.1f}); left {len(left)} units, about {estimate_seconds(rows, left) / 3600:.1f} h")
     return rows
+
+# %% ../nbs/23a_suite.ipynb #2c45ae6c
+def load_unit(plan: ExperimentPlan, unit: Unit):
+    "The detector of a finished unit, from the runs cache of the machine that trained it (CPU, eval mode)."
+    if unit.kind == 'baseline': return load_baseline(plan, unit.name, unit.seed, unit.task)
+    tag = '_'.join(f'{k}{v}' for k, v in sorted(dict(task=unit.task, **({'ablation': unit.name} if unit.kind == 'ablation' else {})).items()))
+    stage1 = runs_root(plan)/f'seed{unit.seed}'/f'stage1_{tag}'
+    if unit.kind == 'ablation' or unit.name == 'stage1': return load_detector(stage1, stage=1, device='cpu')
+    return load_detector(stage1.with_name(f'{stage1.name}__{unit.name}'), device='cpu')
