@@ -4,10 +4,11 @@
     python tools/readme.py --check  # exit 1 if README.md is not what index.ipynb gives
     python tools/readme.py --command setup|test  # print the README command that CI runs
 """
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+IMAGE_LINK = re.compile(r'\]\(images/')
 HEADER = '<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file. -->\n\n'
 
 
@@ -31,7 +32,7 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
     for cell in nb['cells']:
         src = ''.join(cell['source'])
         if cell['cell_type'] == 'markdown':
-            parts.append(src.strip())
+            parts.append(IMAGE_LINK.sub(r'](nbs/images/', src.strip())) # images beside the notebook are under nbs/ from the README
         elif cell['cell_type'] == 'code':
             flags = _directives(src)
             if {'hide', 'export', 'exporti', 'default_exp'} & flags: continue
