@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'SELECTIONS', 'INPUT_PATHS', 'RETIRED_FIELDS', 'RULES', 'LEARNS', 'PRESETS', 'STAGE2_FIELDS', 'LAEConfig',
-           'ConfigError', 'config_problems', 'parse_overrides']
+           'ConfigError', 'field_problem', 'config_problems', 'parse_overrides']
 
 # %% ../nbs/15_config.ipynb #f63176cc
 import dataclasses, json, math, types, typing
@@ -107,7 +107,9 @@ class LAEConfig:
 
     @classmethod
     def from_json(cls, text: str) -> 'LAEConfig':
-        d = {k: v for k, v in json.loads(text).items() if k not in RETIRED_FIELDS}
+        d = json.loads(text)
+        if not isinstance(d, dict): raise ValueError(f"it holds a JSON {type(d).__name__}, not an object of config fields like {{\"img_size\": 64}}")
+        d = {k: v for k, v in d.items() if k not in RETIRED_FIELDS}
         unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
         if unknown: raise ValueError(f"unknown config fields {sorted(unknown)}; this run was written by another lae_nb version.")
         return cls(**d)
@@ -126,7 +128,7 @@ def _power_of_two(v) -> bool: return v >= 32 and v & (v - 1) == 0
 RULES = { # field -> (test of a value that has the right type, what the field takes)
     'img_size': (_power_of_two, 'a power of two >= 32 (64, 128 or 256)'),
     'latent_dim': (lambda v: v >= 2 and v % 2 == 0, 'an even number >= 2'),
-    'width': (lambda v: v > 0, '> 0'),
+    'width': (lambda v: 0 < v <= 64, '> 0 and <= 64'),
     'feature_stride': (lambda v: v in (8, 16), '8 or 16'),
     'disc_base': (lambda v: v >= 1, '>= 1'),
     'stage1_epochs': (lambda v: v >= 1, '>= 1'),
@@ -135,7 +137,7 @@ RULES = { # field -> (test of a value that has the right type, what the field ta
     'lr': (lambda v: v > 0, '> 0'),
     'stage2_lr': (lambda v: v > 0, '> 0'),
     'eps': (lambda v: v > 0, '> 0'),
-    'betas': (lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), 'two numbers in [0, 1)'),
+    'betas': (lambda v: len(v) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in v), 'two numbers in [0, 1)'),
     **{k: (lambda v: v >= 0, '>= 0') for k in ('alpha1', 'alpha2', 'beta1', 'beta2', 'beta3', 'lambda1', 'lambda2',
                                              'noise_max_std', 'n_active', 'masked_per_batch', 'seed', 'num_workers')},
     'rec_norm': (lambda v: v in ('l1', 'l2'), "'l1' or 'l2'"),
@@ -166,14 +168,19 @@ def _type_ok(value, kind) -> bool:
         if option in (str, tuple) and isinstance(value, option): return True
     return False
 
+def field_problem(name: str, # a field of LAEConfig
+                  value, # a value for it
+                 ) -> str | None:
+    "What is wrong with one field's value, as 'field=value: must be ...' (None: nothing); LAEConfig and parse_overrides both ask it."
+    kind = {f.name: f.type for f in dataclasses.fields(LAEConfig)}[name]
+    if not _type_ok(value, kind): return f"{name}={value!r}: must be {kind}"
+    if isinstance(value, float) and not math.isfinite(value): return f"{name}={value!r}: must be a finite number"
+    if value is not None and name in RULES and not RULES[name][0](value): return f"{name}={value!r}: must be {RULES[name][1]}"
+    return None
+
 def config_problems(cfg) -> list[str]:
     "Every field of a config with a value of the wrong type or outside its range, as 'field=value: must be ...'."
-    problems = []
-    for f in dataclasses.fields(cfg):
-        v = getattr(cfg, f.name)
-        if not _type_ok(v, f.type): problems.append(f"{f.name}={v!r}: must be {f.type}")
-        elif isinstance(v, float) and not math.isfinite(v): problems.append(f"{f.name}={v!r}: must be a finite number")
-        elif v is not None and f.name in RULES and not RULES[f.name][0](v): problems.append(f"{f.name}={v!r}: must be {RULES[f.name][1]}")
+    problems = [p for f in dataclasses.fields(cfg) if (p := field_problem(f.name, getattr(cfg, f.name)))]
     if not problems and cfg.n_top_channels > max(8, int(round(512 * cfg.width))):
         problems.append(f"n_top_channels={cfg.n_top_channels}: the encoder has only {max(8, int(round(512 * cfg.width)))} channels at width={cfg.width}")
     if not problems and cfg.alpha1 + cfg.alpha2 == 0: problems.append("alpha1=alpha2=0: stage 1 would have no loss")
@@ -205,7 +212,7 @@ def _parse_value(text: str, kind, name: str):
             if option is tuple: return tuple(float(v) for v in text.split(','))
             return option(text)
         except ValueError: continue
-    raise ValueError(f"{name}={text!r}: expected {' or '.join(getattr(o, '__name__', str(o)) for o in options)}.")
+    raise ConfigError(f"{name}={text!r}: expected {' or '.join(getattr(o, '__name__', str(o)) for o in options)}.")
 
 def parse_overrides(pairs: list[str], # 'name=value' strings
                    ) -> dict: # field -> value of its type
@@ -215,6 +222,7 @@ def parse_overrides(pairs: list[str], # 'name=value' strings
     for pair in pairs:
         name, sep, text = pair.partition('=')
         if not sep or name not in fields:
-            raise ValueError(f"{pair!r}: write name=value with a field of LAEConfig (one of {', '.join(fields)}).")
+            raise ConfigError(f"{pair!r}: write name=value with a field of LAEConfig (one of {', '.join(fields)}).")
         out[name] = _parse_value(text, fields[name], name)
+        if problem := field_problem(name, out[name]): raise ConfigError(problem + '.') # the rule LAEConfig applies, named at once
     return out

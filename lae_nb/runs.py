@@ -19,16 +19,17 @@ from matplotlib.figure import Figure
 
 from .active import random_candidates
 from .benchmark import make_benchmark
-from .config import STAGE2_FIELDS, LAEConfig
+from .config import STAGE2_FIELDS, ConfigError, LAEConfig
 from .core import pick_device, problem_list
 from .distributed import is_main, main_first, training_device
-from .engine import training_input
-from .data import CENTER_MASK_PREFIX, SPLITS, ForgeryRecord, Item, image_size, read_manifest, task_datasets
+from .engine import make_optimizers, training_input
+from .data import Item, image_size, task_datasets
+from .manifest import CENTER_MASK_PREFIX, SPLITS, ForgeryRecord, MaskSpecError, center_side, read_manifest
 from .detector import LAEDetector, detector_heatmaps
 from .display import draw_outline, markdown_table, plot_heatmaps, to_display
 from .evaluate import metrics_table
 from .files import CheckpointError, atomic_write, load_checkpoint, load_weights, read_json, save_checkpoint, write_json
-from .model import LAE
+from .model import LAE, Discriminator
 
 # %% ../nbs/18_runs.ipynb #db3bf840
 def _balanced_cap(dataset, n: int | None, seed: int):
@@ -46,13 +47,26 @@ class DataError(ValueError):
     "Data a run cannot use as asked: every problem at once, each naming its file or split."
 
 def _mask_problem(r: ForgeryRecord) -> str | None:
-    "What keeps a training fake's mask from the oracle (none, unreadable, wrong size), from the file headers alone."
-    if not r.mask_path: return f"{r.path}: a training fake without a mask (stage 2 may request any training fake's)"
-    if r.mask_path.startswith(CENTER_MASK_PREFIX) or not Path(r.path).is_file(): return None
-    try: size, mask_size = image_size(r.path), image_size(r.mask_path)
+    "What keeps a fake's mask from being read at its image's size (a square larger than the image, an unreadable or mis-sized file), from headers alone."
+    if not Path(r.path).is_file(): return None # reported as missing
+    try: size = image_size(r.path)
+    except (OSError, SyntaxError, ValueError) as e: return f"{r.path}: cannot be read as an image ({e})"
+    if r.mask_path.startswith(CENTER_MASK_PREFIX):
+        try: side = center_side(r.mask_path)
+        except MaskSpecError as e: return f"{r.path}: {e}"
+        return None if side <= min(size) else f"{r.path}: mask {r.mask_path!r} is larger than its {size[1]}x{size[0]} image"
+    try: mask_size = image_size(r.mask_path)
     except (OSError, SyntaxError, ValueError) as e: return f"{r.mask_path}: mask of {r.path} cannot be read ({e})"
     if size == mask_size: return None
     return f"{r.mask_path}: mask is {mask_size[1]}x{mask_size[0]} but its image {r.path} is {size[1]}x{size[0]}"
+
+def _unmasked(fakes: list[ForgeryRecord]) -> list[str]:
+    "One problem for all the training fakes without a mask, saying how to train without masks."
+    if not fakes: return []
+    named = ', '.join(r.path for r in fakes[:3]) + (f' and {len(fakes) - 3} more' if len(fakes) > 3 else '')
+    return [f"{len(fakes)} training fake(s) without a mask ({named}), and stage 2 may request any training fake's: give them masks "
+            "(masks/ mirroring fake/, or x_mask.png beside x.png), or train without masks: lae train --n-active 0 or --selection none "
+            "(n_active=0 or selection='none')"]
 
 def data_problems(records: list[ForgeryRecord], # a manifest's records
                   task: str,                    # the task to train or evaluate
@@ -68,8 +82,9 @@ def data_problems(records: list[ForgeryRecord], # a manifest's records
     splits_of = defaultdict(set)
     for r in used: splits_of[r.source].add(r.split)
     problems += [f"source {src!r} is in splits {sorted(sp)}: a source's images must stay in one split" for src, sp in splits_of.items() if len(sp) > 1]
-    oracle_fakes = [r for r in used if r.label == 0 and r.split == 'train'] if need_masks else []
-    return problems + [p for p in map(_mask_problem, oracle_fakes) if p]
+    read = [r for r in used if r.label == 0 and r.mask_path and ((r.split == 'train' and need_masks) or r.split == 'test')] # the oracle's; evaluation's
+    problems += [p for p in map(_mask_problem, read) if p]
+    return problems + _unmasked([r for r in used if r.label == 0 and r.split == 'train' and not r.mask_path] if need_masks else [])
 
 def _check(problems: list[str], manifest) -> None:
     "One DataError listing every problem (the first 20), or nothing."
@@ -170,26 +185,51 @@ def move_aside(run_dir: str | Path) -> Path:
     return run_dir.rename(run_dir.with_name(f'{run_dir.name}.old{k}'))
 
 # %% ../nbs/18_runs.ipynb #dd49f7f1
-def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished
+def _set_value(v) -> str:
+    "A config value as `lae train --set FIELD=VALUE` reads it back."
+    if v is None or isinstance(v, bool): return str(v).lower()
+    return ','.join(map(str, v)) if isinstance(v, tuple) else str(v)
+
+def _stage1_state(src: Path, cfg: LAEConfig) -> dict:
+    "The checkpoint a fork of src starts from: src's stage-1 state; without checkpoint.pt (the shipped model), its log.jsonl's stage 1 and a fresh discriminator and stage-1 optimisers (stage 2 uses neither)."
+    model = load_weights(cfg.build_model(), src/'stage1.safetensors')
+    if (src/'checkpoint.pt').is_file():
+        ck = load_checkpoint(src/'checkpoint.pt')
+        history, best = [r for r in ck['state']['history'] if r['stage'] == 1], (ck['state']['best_auc'], ck['state']['best_epoch'])
+        nets = dict(disc=ck['disc'], opt=ck['opt'], opt_D=ck['opt_D'])
+    else:
+        if not (src/'log.jsonl').is_file(): raise CheckpointError(f"{src} has neither checkpoint.pt nor log.jsonl: its stage 1 cannot be continued.")
+        history = [r for r in map(json.loads, (src/'log.jsonl').read_text().splitlines()) if r['stage'] == 1]
+        epoch = max(range(len(history)), key=lambda e: history[e]['val_auc']) # the epoch stage1.safetensors holds (the first best)
+        best, D = (history[epoch]['val_auc'], epoch), Discriminator(cfg.img_size, base=cfg.disc_base)
+        nets = dict(disc=D.state_dict(), **{k: o.state_dict() for k, o in zip(('opt', 'opt_D'), make_optimizers(model, D, cfg))})
+    state = dict(stage=1, epoch=len(history), history=history, best_auc=best[0], best_epoch=best[1], stage1_done=True, selection=None)
+    return dict(model=model.state_dict(), **nets, state=state)
+
+def _stage1_metrics(src: Path) -> dict | None:
+    "The stage-1 metrics of a run folder: metrics_stage1.json, or the 'stage1' entry of a finished run's metrics.json (the shipped model's); None: none yet."
+    if (src/'metrics_stage1.json').is_file(): return read_json(src/'metrics_stage1.json')
+    return read_json(src/'metrics.json').get('stage1') if (src/'metrics.json').is_file() else None
+
+def fork_stage1(src_run: str | Path, # a run folder whose stage 1 has finished (the shipped model's folder too)
                 cfg: LAEConfig, # the new run's config: equal to the source's outside STAGE2_FIELDS
                 out_dir: str | Path, # the new run folder (must not hold a run yet)
                ) -> Path:
     "Start a run from another run's finished stage 1; train_lae(cfg, out_dir) then does selection and stage 2."
     src, out = Path(src_run), Path(out_dir)
-    if not (src/'metrics_stage1.json').is_file(): raise CheckpointError(f"{src} has not finished stage 1 yet; train it first.")
+    metrics = _stage1_metrics(src)
+    if metrics is None or not (src/'stage1.safetensors').is_file(): raise CheckpointError(f"{src} has not finished stage 1 yet; train it first.")
     src_cfg = LAEConfig.load(src/'config.json')
-    differ = [f.name for f in dataclasses.fields(LAEConfig) if f.name not in STAGE2_FIELDS and getattr(src_cfg, f.name) != getattr(cfg, f.name)]
-    if differ: raise ValueError(f"cannot fork {src}: the configs differ in stage-1 fields {differ}.")
+    differ = {f.name: getattr(src_cfg, f.name) for f in dataclasses.fields(LAEConfig) if f.name not in STAGE2_FIELDS and getattr(src_cfg, f.name) != getattr(cfg, f.name)}
+    if differ: raise ConfigError(f"cannot fork {src}: the configs differ in stage-1 fields {sorted(differ)}; give the source's values "
+                                 f"(lae train: --set {' '.join(f'{k}={_set_value(v)}' for k, v in differ.items())}).")
     check_run_folder(out, cfg, resume=False)
-    ck = load_checkpoint(src/'checkpoint.pt')
-    stage1_history = [r for r in ck['state']['history'] if r['stage'] == 1]
-    state = dict(stage=1, epoch=len(stage1_history), history=stage1_history, best_auc=ck['state']['best_auc'],
-                 best_epoch=ck['state']['best_epoch'], stage1_done=True, selection=None)
-    stage1_model = load_weights(src_cfg.build_model(), src/'stage1.safetensors')
+    ck = _stage1_state(src, src_cfg)
     out.mkdir(parents=True, exist_ok=True) # check_run_folder: no run in it
-    save_checkpoint(dict(model=stage1_model.state_dict(), disc=ck['disc'], opt=ck['opt'], opt_D=ck['opt_D'], state=state), out/'checkpoint.pt')
-    for name in ('stage1.safetensors', 'metrics_stage1.json'): (out/name).write_bytes((src/name).read_bytes())
-    (out/'log.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in stage1_history))
+    save_checkpoint(ck, out/'checkpoint.pt')
+    (out/'stage1.safetensors').write_bytes((src/'stage1.safetensors').read_bytes())
+    write_json(out/'metrics_stage1.json', metrics)
+    (out/'log.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in ck['state']['history']))
     write_json(out/'config.json', dataclasses.asdict(cfg))
     return out
 

@@ -22,10 +22,10 @@ from matplotlib.markers import MarkerStyle
 from torch.utils.data import Dataset
 
 from .core import evaluating, map_dataset
-from .detector import Detector, LAEDetector
+from .detector import Detector, LAEDetector, check_finite
 from .display import F_COLOUR, T_COLOUR, draw_outline, figure_png, heatmap_overlay, to_display
 from .evaluate import cam_iou
-from .model import partition_activations
+from .model import fake_score, partition_activations
 from .runs import load_candidates
 
 # %% ../nbs/20_widgets.ipynb #0b78b92f
@@ -98,6 +98,7 @@ def encode_split(detector: LAEDetector, # the autoencoder as a detector (the lat
     "The latent of every image of a split, and its labels."
     with evaluating(detector.module):
         got = map_dataset(lambda b: {'z': detector.encode(b['image']).z, 'label': b['label']}, data, batch_size, detector.device)
+    check_finite(fake_score(got['z']), what='an image of this split') # a NaN latent would be drawn as a verdict
     return got['z'], got['label'].long().numpy()
 
 # %% ../nbs/20_widgets.ipynb #efd74a05
@@ -251,6 +252,7 @@ class HeatmapExplorer(Explorer):
             det, x = self.detectors[name], self.splits[split][i]['image'][None]
             with evaluating(det.module):
                 scores, maps = det.score_and_heatmap(x.to(det.device))
+            check_finite(scores, maps, f'{split} #{i} ({name})')
             self._cams[key] = (maps[0, 0].float().cpu().numpy(), float(scores[0]))
         return self._cams[key]
 

@@ -1,8 +1,8 @@
-"""Bad input and faults against the Python API (issue 13): one test per case, each asserting the message or the result.
+"""Bad input and faults against the Python API (issues 13 and 20): one test per case, each asserting the message or the result.
 
 The `lae` command's cases are in test_bad_input_cli.py. Every case here is fast (the two trainings are a
 toy run of seconds at 32 px), so the module runs in the normal suite."""
-import dataclasses, json, math, os
+import dataclasses, json, math, os, re
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +12,16 @@ from PIL import Image
 
 from lae_nb.adapters import records_from_celeba_edits, records_from_folder, toy_manifest
 from lae_nb.benchmark import make_benchmark
-from lae_nb.config import ConfigError, LAEConfig
+from lae_nb.config import ConfigError, LAEConfig, parse_overrides
+from lae_nb.core import OptionError, cache_root, temporary_env
 from lae_nb.data import (MANIFEST_COLUMNS, CorruptImageError, ForgeryDataset, ForgeryRecord, ManifestError, MaskSizeError, TensorSet,
                          image_size, load_mask, load_rgb, read_manifest, write_manifest)
+from lae_nb.detector import LAEDetector, NonFiniteScoreError, predict_image, predict_tiles
 from lae_nb.engine import NonFiniteError
 from lae_nb.evaluate import detection_metrics, metrics_table
 from lae_nb.files import BusyError, DiskFullError, atomic_write, exclusive, load_checkpoint, read_json, write_json
-from lae_nb.runs import DataError, RunExistsError, load_run, move_aside, prepare_data
+from lae_nb.manifest import MaskSpecError
+from lae_nb.runs import DataError, RunExistsError, data_problems, fork_stage1, load_detector, load_run, move_aside, prepare_data, shipped_run_dir
 from lae_nb.train import train_lae
 
 HEADER = ','.join(MANIFEST_COLUMNS)
@@ -224,7 +227,8 @@ def _data_error(cfg, evaluate_only=False):
 
 def test_data_fakes_without_masks(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [dataclasses.replace(r, mask_path=None) for r in rs])
-    assert 'a training fake without a mask' in _data_error(cfg)
+    text = _data_error(cfg)
+    assert 'training fake(s) without a mask' in text and '--n-active 0 or --selection none' in text # and how to train without them (issue 20)
 
 def test_data_train_split_without_reals(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [r for r in rs if not (r.split == 'train' and r.label == 1)])
@@ -249,10 +253,10 @@ def test_data_source_in_two_splits(toy, tmp_path):
 
 def test_data_report_counts_every_problem(toy, tmp_path):
     def change(rs):
-        rs = [dataclasses.replace(r, mask_path=None) if r.label == 0 and r.split == 'train' else r for r in rs]
+        rs = [dataclasses.replace(r, path=f'{r.path}.gone') if r.label == 0 and r.split == 'train' else r for r in rs] # 32 missing files
         return [r for r in rs if not (r.split == 'val' and r.label == 1)]
     text = _data_error(_broken(toy, tmp_path, change))
-    assert 'problems, found before training' in text and "split 'val'" in text and '... and' in text # more than 20, the rest counted
+    assert '33 problems, found before training' in text and '... and 13 more' in text # 32 files and the val split: 20 listed, the rest counted
 
 def test_eval_on_test_only_manifest(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [r for r in rs if r.split == 'test'])
@@ -383,3 +387,90 @@ def test_run_files_readable_by_others_as_with_open(tmp_path):
     try: write_json(tmp_path/'metrics.json', {'auc': 0.5})
     finally: os.umask(old)
     assert (tmp_path/'metrics.json').stat().st_mode & 0o777 == 0o644 # not the owner-only 0o600 of a bare mkstemp file
+
+
+# --- issue 20, second round: each case below failed (crashed, passed in silence or blocked a retry) before its fix ---
+
+def test_cache_root_from_a_relative_variable_is_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with temporary_env(LAE_NB_CACHE='rel_cache'): assert cache_root() == tmp_path/'rel_cache'
+
+def test_relative_cache_benchmark_is_valid_from_another_directory(tmp_path, monkeypatch):
+    (tmp_path/'a').mkdir()
+    (tmp_path/'b').mkdir()
+    monkeypatch.chdir(tmp_path/'a')
+    with temporary_env(LAE_NB_CACHE='cache'): manifest = make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False)
+    monkeypatch.chdir(tmp_path/'b')
+    assert manifest.is_absolute() and data_problems(read_manifest(manifest), 'postprocess') == []
+    monkeypatch.chdir(tmp_path/'a') # the same relative variable, later: the same cache, reused
+    with temporary_env(LAE_NB_CACHE='cache'): assert make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False) == manifest
+
+@pytest.mark.parametrize('spec', ['center:abc', 'center:-5', 'center:0', 'center:', 'center:1.5'])
+def test_manifest_bad_mask_spec_refused_when_read(tmp_path, spec):
+    assert f"line 2: mask spec {spec!r}" in _problems(_manifest(tmp_path, [f'a.png,0,{spec},GL,a,train,t']))
+
+def test_load_mask_bad_spec_names_it():
+    with pytest.raises(MaskSpecError, match="mask spec 'center:-5'"): load_mask('center:-5', (64, 64)) # was an empty mask, in silence
+
+def test_data_center_mask_larger_than_a_test_image(toy, tmp_path):
+    def change(rs):
+        fake = next(r for r in rs if r.label == 0 and r.split == 'test')
+        return [dataclasses.replace(r, mask_path='center:40') if r is fake else r for r in rs]
+    assert "mask 'center:40' is larger than its 32x32 image" in _data_error(_broken(toy, tmp_path, change)) # before training, not at evaluation
+
+def test_parse_overrides_applies_the_field_rules():
+    for pair, message in (('lr=nan', 'lr=nan: must be a finite number'), ('noise_max_std=inf', 'must be a finite number'),
+                          ('img_size=100', 'must be a power of two'), ('batch_size=0', 'batch_size=0: must be >= 2')):
+        with pytest.raises(ConfigError, match=message): parse_overrides([pair])
+
+@pytest.mark.parametrize('over, message', [(dict(width=1e308), 'width=1e+308: must be > 0 and <= 64'), # was an OverflowError
+                                           (dict(betas=(0.9, 'x')), "betas=(0.9, 'x'): must be two numbers")]) # was a TypeError
+def test_config_field_values_that_crashed(over, message):
+    with pytest.raises(ConfigError, match=re.escape(message)): LAEConfig(**over)
+
+def test_config_json_holding_a_list_names_the_file(tmp_path):
+    (tmp_path/'config.json').write_text('[1, 2]')
+    with pytest.raises(ConfigError, match='config.json: it holds a JSON list, not an object'): LAEConfig.load(tmp_path/'config.json')
+
+@pytest.fixture(scope='module')
+def nan_detector():
+    det = load_detector(device='cpu')
+    det.model.encoder.fc.weight.data.fill_(float('nan'))
+    return det
+
+def test_predict_image_nan_model_refused(nan_detector, tmp_path):
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path/'x.png')
+    with pytest.raises(NonFiniteScoreError, match="x.png: the model's score is nan"): predict_image(nan_detector, tmp_path/'x.png') # was 'real'
+
+def test_predict_tiles_nan_model_refused(nan_detector):
+    with pytest.raises(NonFiniteScoreError, match="the model's score is nan"): predict_tiles(nan_detector, np.zeros((64, 64, 3), np.uint8))
+
+@pytest.mark.parametrize('over', [dict(stride=-5), dict(stride=0), dict(batch_size=0)])
+def test_predict_tiles_bad_tiling_refused(over):
+    name = next(iter(over))
+    with pytest.raises(OptionError, match=f'{name}=') as e: predict_tiles(LAEDetector(LAEConfig.preset('tiny').build_model()), np.zeros((80, 80, 3), np.uint8), **over)
+    assert e.value.name == name
+
+def test_explorers_refuse_a_nan_model(nan_detector, toy):
+    from lae_nb.widgets import HeatmapExplorer, LatentExplorer
+    test = ForgeryDataset([r for r in read_manifest(toy[1]) if r.split == 'test'], img_size=64)
+    with pytest.raises(NonFiniteScoreError, match="the model's score is nan"): HeatmapExplorer(nan_detector, test)
+    with pytest.raises(NonFiniteScoreError, match="the model's score is nan"): LatentExplorer(nan_detector, test)
+
+def test_manifest_formula_fields_neutralised_and_read_back(tmp_path):
+    recs = [ForgeryRecord(str(tmp_path/'=cmd|calc.png'), 0, 'center:8', '@SUM(A1)', '+src', 'train', '-t'),
+            ForgeryRecord(str(tmp_path/"'quote.png"), 1, None, 'real', "'=x", 'train', '')]
+    write_manifest(recs, tmp_path/'m.csv')
+    fields = [f for line in (tmp_path/'m.csv').read_text().splitlines() for f in line.split(',')]
+    assert not any(f.startswith(('=', '+', '-', '@')) for f in fields) and read_manifest(tmp_path/'m.csv') == recs
+
+def test_fork_of_the_shipped_model_runs_stage2(toy, tmp_path):
+    cfg = dataclasses.replace(LAEConfig.load(shipped_run_dir()/'config.json'), n_active=4, stage2_epochs=1, masked_per_batch=2, device='cpu')
+    fork_stage1(shipped_run_dir(), cfg, tmp_path/'fork') # was: "has not finished stage 1 yet"
+    data = prepare_data(dataclasses.replace(cfg, data=str(toy[1]), task='toy'), progress=False) # the toy data, to keep it quick
+    metrics = train_lae(cfg, tmp_path/'fork', progress=False, data=data)
+    assert metrics['selection']['n_requests'] == 4 and (tmp_path/'fork/model.safetensors').is_file()
+
+def test_fork_with_other_stage1_fields_says_what_to_set(tmp_path):
+    with pytest.raises(ConfigError, match=re.escape('(lae train: --set benchmark_size=2000 max_train=none stage1_epochs=16)')):
+        fork_stage1(shipped_run_dir(), LAEConfig.preset('tiny'), tmp_path/'fork')

@@ -1,4 +1,4 @@
-"""Bad inputs and faults of the `lae` command (issues 13 and 16), one test per case, each asserting the message or the result.
+"""Bad inputs and faults of the `lae` command (issues 13, 16 and 20), one test per case, each asserting the message or the result.
 
 `main` runs in this process (stdout and stderr captured); the light-import check runs in a subprocess.
 """
@@ -178,9 +178,9 @@ def test_truncated_image_names_the_file(capsys, tmp_path):
 
 
 def test_too_many_pixels_refused_before_decoding(capsys, tmp_path, monkeypatch):
-    import lae_nb.data
+    import lae_nb.predict_files
     def never(path): raise AssertionError(f'{path} was decoded')
-    monkeypatch.setattr(lae_nb.data, 'load_rgb', never)
+    monkeypatch.setattr(lae_nb.predict_files, 'load_rgb', never) # the name lae predict's file handling decodes with
     code, _, err = lae(capsys, 'predict', png_header(tmp_path/'huge.png', 10_000, 5_000), '--out', tmp_path/'out')
     assert code == 1 and 'huge.png: 10000x5000 = 50.0 megapixels, above --max-pixels=40000000' in err
 
@@ -226,3 +226,182 @@ def test_train_layout_needs_a_folder(capsys, tmp_path):
     (tmp_path/'m.csv').write_text('path,label\n')
     code, _, err = lae(capsys, 'train', '--data', tmp_path/'m.csv', '--layout', 'faceforensics', '--out', tmp_path/'run')
     assert code == 2 and 'needs --data FOLDER' in err and not (tmp_path/'run').exists()
+
+
+# --- issue 20, second round: each case below failed (lost results, a traceback, a silent pass, a blocked retry) before its fix ---
+
+def no_model(monkeypatch):
+    "Make loading a model fail, to show that a refusal came before it."
+    import lae_nb.predict_files
+    def never(*a, **k): raise AssertionError('the model was loaded')
+    monkeypatch.setattr(lae_nb.predict_files, 'load_detector', never)
+
+
+def test_second_predict_into_a_busy_folder_is_refused(capsys, tmp_path):
+    from lae_nb.files import exclusive
+    x = image(tmp_path/'x.png')
+    (tmp_path/'out').mkdir()
+    with exclusive(tmp_path/'out', 'the output folder'): # what a first `lae predict` into it holds while it runs
+        code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out')
+    assert code == 1 and 'another process is already using the output folder' in err and list((tmp_path/'out').iterdir()) == []
+
+
+def test_killed_predict_resumes_without_rescoring(capsys, tmp_path, monkeypatch):
+    import lae_nb.predict_files
+    for i in range(4): image(tmp_path/'in'/f'{i}.png', seed=i)
+    real_row, scored = lae_nb.predict_files.predict_row, []
+    def killed_at_third(detector, path, *a):
+        if len(scored) == 2: raise KeyboardInterrupt
+        scored.append(path.name)
+        return real_row(detector, path, *a)
+    monkeypatch.setattr(lae_nb.predict_files, 'predict_row', killed_at_third)
+    with pytest.raises(KeyboardInterrupt): main(['predict', str(tmp_path/'in'), '--out', str(tmp_path/'out')])
+    assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png', '1.png'] # kept what it did
+    code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out')
+    assert code == 2 and '--resume' in err # a plain rerun is refused and says how to finish
+    monkeypatch.setattr(lae_nb.predict_files, 'predict_row', lambda detector, path, *a: (scored.append(path.name), real_row(detector, path, *a))[1])
+    code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out', '--resume')
+    assert code == 0 and scored == ['0.png', '1.png', '2.png', '3.png'] and '4 scored (2 of them by the run it resumed)' in err
+    assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png', '1.png', '2.png', '3.png']
+
+
+def test_full_disk_keeps_the_rows_already_scored(capsys, tmp_path, monkeypatch):
+    import lae_nb.predict_files
+    from lae_nb.files import DiskFullError
+    for i in range(3): image(tmp_path/'in'/f'{i}.png', seed=i)
+    real_overlay, written = lae_nb.predict_files.write_overlay, []
+    def fills_the_disk(dest, *a):
+        if written: raise DiskFullError(f'no space left on the disk holding {dest.parent} while writing {dest.name}')
+        written.append(dest)
+        return real_overlay(dest, *a)
+    monkeypatch.setattr(lae_nb.predict_files, 'write_overlay', fills_the_disk)
+    code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out')
+    assert code == 1 and 'lae predict: error: no space left on the disk' in err and 'Traceback' not in err
+    assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png'] # was: no results file at all
+
+
+def test_outputs_colliding_with_each_other_are_refused(capsys, tmp_path, monkeypatch):
+    no_model(monkeypatch)
+    x = image(tmp_path/'x.png')
+    code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out', '--results', tmp_path/'out/x.png_lae.png')
+    assert code == 2 and 'would be one file' in err and not (tmp_path/'out').exists()
+
+
+def test_output_under_a_file_is_refused_before_the_model_loads(capsys, tmp_path, monkeypatch):
+    no_model(monkeypatch)
+    (tmp_path/'afile').write_text('x')
+    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'afile/out')
+    assert code == 2 and f"{tmp_path/'afile'} is a file, not a folder" in err and 'choose another --out' in err
+
+
+def test_read_only_output_folder_is_one_line(capsys, tmp_path, monkeypatch):
+    import errno, lae_nb.files
+    no_model(monkeypatch)
+    def read_only(**kw): raise OSError(errno.EROFS, 'Read-only file system')
+    monkeypatch.setattr(lae_nb.files.tempfile, 'mkstemp', read_only)
+    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out')
+    assert code == 1 and err.startswith('lae predict: error: ') and '(Read-only file system); choose another --out' in err and 'Traceback' not in err
+
+
+def test_results_csv_neutralises_formulas_and_keeps_numbers(capsys, tmp_path):
+    names = ['=HYPERLINK("x").png', '+1.png', '-x.png', '@a.png']
+    for i, n in enumerate(names): image(tmp_path/'in'/n, seed=i)
+    code, _, _ = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out', '--no-overlay')
+    with open(tmp_path/'out/lae_results.csv', newline='') as f: raw = list(csv.DictReader(f))
+    assert code == 0 and not any(v.startswith(('=', '+', '-', '@')) for r in raw for k, v in r.items() if k != 'score')
+    assert all(float(r['score']) == float(r['score']) for r in raw) # scores stay numbers (a negative one too)
+    from lae_nb.predict_files import read_results
+    assert sorted(Path(r['path']).name for r in read_results(tmp_path/'out/lae_results.csv')) == sorted(names)
+
+
+@pytest.mark.parametrize('flag, value', [('--stride', '-5'), ('--stride', '0'), ('--batch-size', '0'), ('--max-pixels', '0'),
+                                         ('--alpha', '2'), ('--alpha', 'nan')])
+def test_predict_numeric_options_refused_before_anything(capsys, tmp_path, monkeypatch, flag, value):
+    no_model(monkeypatch)
+    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out', flag, value)
+    assert code == 2 and f'lae predict: error: argument {flag}: {flag[2:].replace("-", "_")}=' in err and not (tmp_path/'out').exists()
+
+
+@pytest.mark.parametrize('args, named', [(['--max-epochs', '0'], '--max-epochs'), (['--batch-size', '0'], '--batch-size'),
+                                         (['--lr', 'nan'], '--lr'), (['--stage1-epochs', '-1'], '--stage1-epochs')])
+def test_train_numeric_flags_refused_while_parsing(capsys, tmp_path, args, named):
+    code, _, err = lae(capsys, 'train', *args, '--out', tmp_path/'run')
+    assert code == 2 and f'argument {named}:' in err and not (tmp_path/'run').exists()
+
+
+def test_train_set_non_finite_refused(capsys, tmp_path):
+    code, _, err = lae(capsys, 'train', '--set', 'noise_max_std=inf', '--out', tmp_path/'run')
+    assert code == 2 and 'noise_max_std=inf: must be a finite number' in err and not (tmp_path/'run').exists()
+
+
+def test_train_manifest_with_a_bad_mask_spec_is_refused_before_training(capsys, tmp_path):
+    header = 'path,label,mask_path,method,source,split,task'
+    (tmp_path/'m.csv').write_text(f'{header}\na.png,0,center:abc,GL,a,train,t\n')
+    code, _, err = lae(capsys, 'train', '--data', tmp_path/'m.csv', '--task', 't', '--out', tmp_path/'run')
+    assert code == 1 and "line 2: mask spec 'center:abc'" in err and not (tmp_path/'run/checkpoint.pt').exists()
+
+
+def mask_folder(root: Path, masks: bool) -> Path:
+    "A tiny generic --data folder: real/, fake/ and, if asked, masks/."
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:20, 8:20] = 255
+    for i in range(24):
+        image(root/'real'/f'{i}.png', size=(32, 32), seed=i)
+        image(root/'fake'/f'{i}.png', size=(32, 32), seed=100 + i)
+        if masks:
+            (root/'masks').mkdir(parents=True, exist_ok=True)
+            Image.fromarray(mask).save(root/'masks'/f'{i}.png')
+    return root
+
+TINY = ['--quiet', '--img-size', '32', '--set', 'stage1_epochs=1', 'stage2_epochs=1', 'width=0.125', 'disc_base=8', 'batch_size=8',
+        'masked_per_batch=2', 'device=cpu']
+
+
+def test_train_folder_without_masks_says_how_and_trains_with_n_active_0(capsys, tmp_path):
+    data = mask_folder(tmp_path/'data', masks=False)
+    code, _, err = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)
+    assert code == 1 and 'without a mask' in err and '--n-active 0 or --selection none' in err
+    code, out, _ = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run0', '--n-active', '0', *TINY)
+    assert code == 0 and (tmp_path/'run0/model.safetensors').is_file() and '| seen' in out
+
+
+def test_failed_folder_run_does_not_block_its_retry(capsys, tmp_path):
+    data = mask_folder(tmp_path/'data', masks=False)
+    assert lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)[0] == 1 # no masks: refused
+    mask_folder(data, masks=True) # the user adds them
+    code, _, err = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)
+    assert code == 0 and 'the folder changed' not in err and (tmp_path/'run/model.safetensors').is_file()
+
+
+def test_reuse_stage1_of_the_shipped_model_says_what_to_set(capsys, tmp_path):
+    from lae_nb.runs import shipped_run_dir
+    code, _, err = lae(capsys, 'train', '--reuse-stage1', shipped_run_dir(), '--n-active', '10', '--out', tmp_path/'fork')
+    assert code == 1 and '--set benchmark_size=2000 max_train=none stage1_epochs=16' in err and 'has not finished stage 1' not in err
+    assert 'Traceback' not in err and not (tmp_path/'fork/checkpoint.pt').exists()
+
+
+def test_eval_json_into_an_unwritable_folder_is_refused_before_the_work(capsys, tmp_path, monkeypatch):
+    import lae_nb.runs
+    from lae_nb.runs import shipped_run_dir
+    def never(*a, **k): raise AssertionError('evaluated')
+    monkeypatch.setattr(lae_nb.runs, 'prepare_data', never)
+    (tmp_path/'afile').write_text('x')
+    code, _, err = lae(capsys, 'eval', shipped_run_dir(), '--json', tmp_path/'afile/m.json')
+    assert code == 1 and 'afile: nothing can be written there' in err and 'choose another --json' in err
+
+
+@pytest.mark.skipif(__import__('torch').cuda.is_available(), reason='needs a machine without CUDA')
+def test_device_cuda_without_a_gpu_is_one_line_and_debug_shows_the_traceback(capsys, tmp_path):
+    x = image(tmp_path/'x.png')
+    code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out', '--device', 'cuda')
+    assert code == 1 and err.strip().startswith("lae predict: error: device='cuda' was requested but CUDA is not available") and 'Traceback' not in err
+    code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out2', '--device', 'cuda', '--debug')
+    assert code == 1 and 'Traceback (most recent call last)' in err and err.strip().endswith('pass device=None to pick automatically.')
+
+
+def test_unexpected_error_is_one_line_with_its_type(capsys, tmp_path, monkeypatch):
+    import lae_nb.predict_files
+    def broken(*a, **k): raise TypeError('something lae_nb did not expect')
+    monkeypatch.setattr(lae_nb.predict_files, 'load_detector', broken)
+    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out')
+    assert code == 1 and 'lae predict: error: TypeError: something lae_nb did not expect (lae --debug shows where it was raised)' in err
