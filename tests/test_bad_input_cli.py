@@ -405,3 +405,34 @@ def test_unexpected_error_is_one_line_with_its_type(capsys, tmp_path, monkeypatc
     monkeypatch.setattr(lae_nb.predict_files, 'load_detector', broken)
     code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out')
     assert code == 1 and 'lae predict: error: TypeError: something lae_nb did not expect (lae --debug shows where it was raised)' in err
+
+
+FIRST_WAITS = """import sys, time
+from pathlib import Path
+import lae_nb.predict_files as pf
+row, go = pf.predict_row, Path(sys.argv[1])
+def waits(*a):
+    while not go.exists(): time.sleep(0.05) # scoring, as slowly as the test needs: until the second run has tried
+    return row(*a)
+pf.predict_row = waits
+from lae_nb.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+def test_two_predict_processes_into_one_folder_lose_nothing(tmp_path):
+    import time
+    for i in range(4): image(tmp_path/'a'/f'{i}.png', seed=i)
+    image(tmp_path/'b/other.png', seed=99)
+    env = {**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1]), 'OMP_NUM_THREADS': '1'}
+    first = subprocess.Popen([sys.executable, '-c', FIRST_WAITS, str(tmp_path/'go'), 'predict', str(tmp_path/'a'), '--out', str(tmp_path/'out')],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while first.poll() is None and not (tmp_path/'out').exists(): time.sleep(0.05) # it has made its folder, and locks it next
+    time.sleep(1) # it holds the lock and waits in its first file
+    second = subprocess.run([sys.executable, '-c', 'import sys; from lae_nb.cli import main; sys.exit(main(sys.argv[1:]))', 'predict',
+                             str(tmp_path/'b'), '--out', str(tmp_path/'out'), '--overwrite'], env=env, capture_output=True, text=True)
+    (tmp_path/'go').touch()
+    first_err = first.communicate(timeout=120)[1]
+    assert first.returncode == 0, first_err
+    assert second.returncode == 1 and 'another process is already using the output folder' in second.stderr, second.stderr # was: both exit 0
+    assert sorted(Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')) == ['0.png', '1.png', '2.png', '3.png'] # the first's, whole
+    assert not (tmp_path/'out/other.png_lae.png').exists()

@@ -22,7 +22,7 @@ from lae_nb.manifest import (CENTER_MASK_PREFIX, MANIFEST_COLUMNS, SPLITS, Forge
 from lae_nb.predict_files import (OVERLAY_SUFFIX, OutputError, check_collisions, check_options, expand_inputs, output_paths,
                                   predict_files, read_results)
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIELDS = [f for f in LAEConfig.__dataclass_fields__]
 text = st.text(st.characters(blacklist_categories=('Cs',)), max_size=24) # any text Python can encode (no lone surrogates)
 field_text = st.text(st.characters(blacklist_categories=('Cs',), blacklist_characters='\x00'), max_size=16) # what a CSV field can hold
@@ -154,7 +154,7 @@ class _Mean(Detector):
 file_name = st.one_of(name, st.tuples(st.sampled_from(['a', 'A', '=x', ' b c ', 'été', '@', '-1', '+']),
                                       st.sampled_from(['.png', '.jpg', '.PNG', '', OVERLAY_SUFFIX, '.png' + OVERLAY_SUFFIX])).map(''.join))
 
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=200)
 @given(st.lists(st.tuples(st.sampled_from(['', 'sub', 'sub/deeper', 'other']), file_name), min_size=1, max_size=5), st.booleans())
 def test_predict_names_outputs_inside_out_and_never_onto_each_other(entries, overlay):
     with tempfile.TemporaryDirectory() as d:
