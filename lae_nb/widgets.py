@@ -4,18 +4,17 @@
 
 # %% auto #0
 __all__ = ['RULES', 'render_latent', 'Explorer', 'encode_split', 'LatentExplorer', 'render_heatmap', 'method_options',
-           'method_subset', 'pick_by_iou', 'HeatmapExplorer', 'render_active', 'ActiveGallery']
+           'method_subset', 'pick_by_iou', 'HeatmapExplorer']
 
 # %% ../nbs/20_widgets.ipynb #e0e055d9
-import html
+import base64, html
 from contextlib import contextmanager
-from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
 import torch
-from IPython.display import display
-from matplotlib.colors import to_rgba
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
@@ -23,10 +22,9 @@ from torch.utils.data import Dataset
 
 from .core import evaluating, map_dataset
 from .detector import Detector, LAEDetector, check_finite
-from .display import F_COLOUR, T_COLOUR, draw_outline, figure_png, heatmap_overlay, to_display
+from .display import F_COLOUR, HEATMAP_ALPHA, HEATMAP_CMAP, T_COLOUR, draw_outline, figure_png, heatmap_overlay, to_display
 from .evaluate import cam_iou
 from .model import fake_score, partition_activations
-from .runs import load_candidates
 
 # %% ../nbs/20_widgets.ipynb #0b78b92f
 _PATHS = {lab: MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform()) for lab, m in ((1, 'o'), (0, '^'))} # 1 = real, 0 = fake
@@ -43,9 +41,9 @@ def render_latent(image: np.ndarray, # (H, W, 3) in [0, 1]: the chosen image
     "Four panels: the image, |z_c| coloured by partition, a_T against a_F with the decision, and the split's (a_T, a_F) scatter."
     z, a_T, a_F, labels = (np.asarray(v, dtype=np.float32) for v in (z, a_T, a_F, labels))
     half, t, f = len(z) // 2, float(a_T[index]), float(a_F[index])
-    fig = Figure(figsize=(13, 3.3)) # fixed margins: a layout engine would double the drawing time
+    fig = Figure(figsize=(10.5, 3.0)) # fixed margins: a layout engine would double the drawing time
     ax_img, ax_z, ax_a, ax_s = fig.subplots(1, 4, width_ratios=[1, 2.2, 0.8, 1.3])
-    fig.subplots_adjust(left=0.01, right=0.89, bottom=0.15, top=0.86, wspace=0.38)
+    fig.subplots_adjust(left=0.01, right=0.85, bottom=0.15, top=0.86, wspace=0.38)
     ax_img.imshow(image)
     ax_img.set_title(title, fontsize=9)
     ax_img.axis('off')
@@ -68,7 +66,7 @@ def render_latent(image: np.ndarray, # (H, W, 3) in [0, 1]: the chosen image
     ax_s.set(xlabel='a_T', ylabel='a_F', xlim=(lo, hi), ylim=(lo, hi))
     ax_s.set_title(f'predicted real: {((a_T > a_F) & (labels == 1)).sum()} real, {((a_T > a_F) & (labels == 0)).sum()} fake', fontsize=10) # counts coinciding points too
     classes = [Line2D([], [], marker='o', mfc='none', mec=T_COLOUR, ls='', label='real'), Line2D([], [], marker='^', mfc=to_rgba(F_COLOUR, 0.5), mec='none', ls='', label='fake')]
-    ax_s.legend(handles=classes + ax_s.get_legend_handles_labels()[0], fontsize=7, loc='upper left', bbox_to_anchor=(1.02, 1.0)) # outside, so it hides no point
+    ax_s.legend(handles=classes + ax_s.get_legend_handles_labels()[0], fontsize=9, loc='upper left', bbox_to_anchor=(1.02, 1.0)) # outside, so it hides no point
     return fig
 
 # %% ../nbs/20_widgets.ipynb #1bffddb3
@@ -88,7 +86,11 @@ class Explorer:
         fields = ' '.join(f'{k}={v:.2f}' if isinstance(v, float) else f'{k}={v}' for k, v in shown.items())
         self.status.value = f'<code>{html.escape(self.name)}: rendered {html.escape(fields)}</code>'
 
-    def _ipython_display_(self): display(self.widget)
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        "The live widget, and a PNG of its current view for whatever cannot run widgets (GitHub, a docs page, a notebook saved without widget state)."
+        view = {'version_major': 2, 'version_minor': 0, 'model_id': self.widget.model_id}
+        return {'application/vnd.jupyter.widget-view+json': view, 'image/png': base64.b64encode(self.png).decode('ascii'),
+                'text/plain': f'{type(self).__name__}: {html.unescape(self.status.value)}'}
 
 # %% ../nbs/20_widgets.ipynb #03756285
 def encode_split(detector: LAEDetector, # the autoencoder as a detector (the latent is LAE's own)
@@ -135,7 +137,7 @@ def _iou(cam: np.ndarray, mask: np.ndarray, threshold: float) -> float: # (H, W)
 def render_heatmap(image: np.ndarray, # (H, W, 3) in [0, 1]
                    cams: dict[str, np.ndarray] | np.ndarray, # (H, W) attention maps in [0, 1] by detector name, or one map
                    mask: np.ndarray | None, # (H, W) ground-truth forgery mask, None for reals and unmasked fakes
-                   alpha: float = 0.5, # opacity of the heatmap
+                   alpha: float = HEATMAP_ALPHA, # opacity of the heatmap
                    threshold: float = 0.5, # CAM threshold t of the third panel and its IoU
                    title: str = '',
                    notes: dict[str, str] | None = None, # row label per detector name (default: the name)
@@ -143,9 +145,9 @@ def render_heatmap(image: np.ndarray, # (H, W, 3) in [0, 1]
     "A row of three panels per map, mask outlined in each: the image, its CAM overlay, and the CAM above the threshold with its IoU."
     cams = cams if isinstance(cams, dict) else {'': cams}
     height = 0.55 + 2.75 * len(cams)
-    fig = Figure(figsize=(8.6, height))
+    fig = Figure(figsize=(9.2, height))
     axs = fig.subplots(len(cams), 3, squeeze=False)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.02, top=1 - 0.6 / height, wspace=0.04, hspace=0.22)
+    fig.subplots_adjust(left=0.05, right=0.9, bottom=0.02, top=1 - 0.6 / height, wspace=0.04, hspace=0.22)
     for row, (name, cam) in zip(axs, cams.items()):
         region = np.where((cam > threshold)[..., None], np.array([1., .8, 0.], np.float32), image * 0.35) # thresholded CAM in yellow
         iou = f'IoU {_iou(cam, mask, threshold):.2f}' if mask is not None else 'no mask'
@@ -157,6 +159,9 @@ def render_heatmap(image: np.ndarray, # (H, W, 3) in [0, 1]
             ax.set_title(panel, fontsize=9)
             ax.set(xticks=[], yticks=[])
         row[0].set_ylabel((notes or {}).get(name, name), fontsize=9)
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), HEATMAP_CMAP), cax=fig.add_axes((0.92, 0.1, 0.02, 0.75 - 0.6 / height)))
+    bar.set_label('attention (normalised)', fontsize=9)
+    bar.ax.tick_params(labelsize=9)
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -198,7 +203,7 @@ class HeatmapExplorer(Explorer):
     name = 'heatmap'
     def __init__(self, detectors: dict[str, Detector] | Detector, # detectors by name, or one detector
                  splits: dict[str, Dataset] | Dataset, # splits by name (items: 'image', 'label', 'mask', 'has_mask'), or one
-                 alpha: float = 0.5, # initial opacity
+                 alpha: float = HEATMAP_ALPHA, # initial opacity
                  threshold: float = 0.5, # initial CAM threshold
                  opening: str | None = None, # a RULES entry: open on the fake of the first split it picks; None: the split's first fake
                  judge: str | None = None, # the detector whose IoU the rules rank by; None: the last one
@@ -286,63 +291,4 @@ class HeatmapExplorer(Explorer):
         self._publish(fig, dict(split=s, method=self.method.value, position=pos, index=i, alpha=a, threshold=t,
                                 iou=','.join(f'{v:.2f}' for v in ious.values()), rule=rule or 'none'),
                       image=image, cams=cams, mask=mask, scores=scores, predicted=predicted, ious=ious, rule_ious=self.rule_ious if rule else {},
-                      panels=[np.asarray(ax.images[0].get_array()) for ax in fig.axes])
-
-# %% ../nbs/20_widgets.ipynb #50f0aae4
-def render_active(weights: np.ndarray, # (n_top,) logistic weights of the top channels, highest first
-                  channels: np.ndarray, # (n_top,) their channel indices
-                  active: list[tuple[np.ndarray, np.ndarray | None, str]], # (image (H, W, 3), mask (H, W) or None, caption) per candidate
-                  random: list[tuple[np.ndarray, np.ndarray | None, str]], # the same for the random picks
-                  title: str = '',
-                  per_row: int = 12, # thumbnails per row; more wrap onto the next row
-                 ) -> Figure:
-    "The top channels' weights over rows of thumbnails, mask outlined: active candidates, then random picks."
-    cols = min(max(len(active), len(random), 1), per_row)
-    rows_a, rows_r = -(-len(active) // cols), -(-len(random) // cols)
-    fig = Figure(figsize=(max(1.35 * cols, 7), 2.4 + 1.5 * (rows_a + rows_r)))
-    gs = fig.add_gridspec(1 + rows_a + rows_r, cols, height_ratios=[1.3] + [1] * (rows_a + rows_r), left=0.1, right=0.98, top=0.93, bottom=0.02, hspace=0.6)
-    ax_w = fig.add_subplot(gs[0, :])
-    ax_w.bar([str(int(c)) for c in channels], weights, color=F_COLOUR)
-    ax_w.set(title=title or 'top channels (Eq. 10)', xlabel='channel k', ylabel='weight w_k')
-    ax_w.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-    for first, (name, picks) in ((1, ('active', active)), (1 + rows_a, ('random', random))):
-        for j, (image, mask, caption) in enumerate(picks):
-            ax = fig.add_subplot(gs[first + j // cols, j % cols])
-            ax.imshow(draw_outline(image, mask, (1., 1., 0.), width=2))
-            ax.set_title(caption, fontsize=8)
-            ax.set(xticks=[], yticks=[])
-            if j % cols == 0: ax.set_ylabel(name)
-    return fig
-
-# %% ../nbs/20_widgets.ipynb #afbf389d
-class ActiveGallery(Explorer):
-    "A run's active selection: its top channels and their weights, its first N_active candidates in ranking order, and N_active random picks."
-    name = 'active'
-    def __init__(self, record: dict, # runs.load_candidates(run_dir): selection.json's fields and candidates.npz's thumbnails
-                 n_active: int = 4, # initial N_active
-                ):
-        super().__init__()
-        self.record, n = record, min(len(record['active_index']), len(record['random_index']))
-        if n == 0: raise ValueError("the record holds no candidate thumbnails: did the run request any masks?")
-        self.n_active = W.IntSlider(value=min(n_active, n), min=1, max=n, description='N_active', continuous_update=False)
-        self.n_active.observe(lambda _: self.render(), 'value')
-        self.widget = W.VBox([self.n_active, self.view, self.status])
-        self.render()
-
-    @classmethod
-    def from_run(cls, run_dir: str | Path, **kwargs): # a run folder with selection.json and candidates.npz; kwargs: as ActiveGallery's
-        "The gallery of a run folder's own selection."
-        return cls(load_candidates(run_dir), **kwargs)
-
-    def thumbs(self, kind: str, n: int) -> list[tuple[np.ndarray, np.ndarray, str]]:
-        "(image in [0, 1], mask, caption) of the first n stored picks of `kind` ('active' or 'random'); captions: training index, score."
-        r = self.record
-        captions = [f'#{i} s={s:.3g}' for i, s in zip(r['active_index'], r['scores'])] if kind == 'active' else [f'#{i}' for i in r['random_index']]
-        return [(r[f'{kind}_images'][j] / 255, r[f'{kind}_masks'][j], captions[j]) for j in range(n)]
-
-    def render(self):
-        n, r, top = self.n_active.value, self.record, np.asarray(self.record['top_channels'])
-        title = f"top {len(top)} channels (Eq. 10), hold-out accuracy {r['ranking_holdout_acc']:.2f}; {r['selection']} selection, {r['n_requests']} masks"
-        fig = render_active(np.asarray(r['channel_weights'])[top], top, self.thumbs('active', n), self.thumbs('random', n), title)
-        self._publish(fig, dict(n_active=n), active=r['active_index'][:n].tolist(), random=r['random_index'][:n].tolist(),
-                      active_scores=np.asarray(r['scores'][:n]), images=[t[0] for t in self.thumbs('active', n)])
+                      panels=[np.asarray(ax.images[0].get_array()) for ax in fig.axes if ax.images]) # the colour bar has none
