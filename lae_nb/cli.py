@@ -24,15 +24,15 @@ COMMON_FIELDS = { # LAEConfig fields with a flag of their own -> help
 LAYOUT_TASKS = {'generic': 'folder', 'faceforensics': 'face_swap', 'celeba_edits': 'attribute', 'inpainting': 'inpainting'} # --layout -> default task
 OVERLAY_SUFFIX = '_lae.png' # as lae_nb.predict_files names overlays (that module needs torch; --help must not)
 MAX_PIXELS = 40_000_000 # default decode budget of `lae predict` (lae_nb.predict_files.MAX_PIXELS)
-MAX_EPOCHS = (int, lambda v: v >= 1, 'a whole number >= 1') # rule of lae train --max-epochs (lae_nb.core.check_option)
+MAX_EPOCHS = (int, lambda v: v >= 1, 'a whole number >= 1') # rule of lae train --max-epochs (lae_nb.core.check_option; train_lae's: lae_nb.train.MAX_EPOCHS)
 
 class UsageError(ValueError):
     "A command line that cannot be carried out; reported without a traceback, exit code 2."
 
 def _checked(name: str, rule: tuple):
-    "argparse type that reads a number and checks it by a lae_nb.core.check_option rule (imports torch: for lae train's options only)."
-    from lae_nb.core import check_option
+    "argparse type that reads a number and checks it by a lae_nb.core.check_option rule."
     def read(text):
+        from lae_nb.core import check_option # when a value is read, not when the help is printed: it imports torch
         try: return check_option(name, rule[0](text), rule)
         except ValueError as e: raise argparse.ArgumentTypeError(f'{text!r} is not {rule[2]}' if 'must be' not in str(e) else str(e)) from e
     read.__name__ = name
@@ -53,7 +53,7 @@ def _typed(name: str):
     return read
 
 def _train_options(t: argparse.ArgumentParser) -> None:
-    "lae train's options, the config flags generated from LAEConfig (imports torch)."
+    "lae train's options, the config flags generated from LAEConfig (which imports no torch)."
     from lae_nb.config import ABLATIONS, PRESETS, SELECTIONS, LAEConfig
     presets = {n: LAEConfig.preset(n) for n in sorted(PRESETS)}
     t.add_argument('--preset', default='tiny', choices=sorted(PRESETS), help='tiny: 64 px on a CPU in minutes; colab: 128 px on one GPU; paper: 256 px')
@@ -77,7 +77,7 @@ def _train_options(t: argparse.ArgumentParser) -> None:
     t.epilog = ('LAEConfig fields, each settable with --set FIELD=VALUE, and their values in each preset:\n  '
                 + f"{'field':<18}" + ''.join(f'{n:<14}' for n in presets) + '\n' + '\n'.join(rows))
 
-def _parser(train: bool = False, # build lae train's options (imports torch); only when the command is train
+def _parser(train: bool = False, # build lae train's options (from LAEConfig); only when the command is train
            ) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='lae', description='Locality-Aware AutoEncoder for generalizable forgery detection.', formatter_class=_Help)
     p.add_argument('--version', action='version', version=f'lae_nb {__version__}')
@@ -116,44 +116,36 @@ def _parser(train: bool = False, # build lae train's options (imports torch); on
     return p
 
 # %% ../nbs/21_cli.ipynb #95bb4329
-def _folder_manifest(root: Path, layout: str, task: str, seed: int, out: Path) -> Path:
-    "The manifest of a data folder, written into the run folder; once a run has started there, it must list the same images."
-    from lae_nb.adapters import records_from_celeba_edits, records_from_faceforensics, records_from_folder, records_from_inpainting
-    from lae_nb.data import read_manifest, write_manifest
-    reader = dict(generic=records_from_folder, faceforensics=records_from_faceforensics, celeba_edits=records_from_celeba_edits,
-                  inpainting=records_from_inpainting)[layout]
-    records, path = reader(root.resolve(), task=task, seed=seed), out/'manifest.csv'
-    if not (out/'config.json').exists(): return write_manifest(records, path) # no run yet: a failed attempt's manifest is replaced
-    if read_manifest(path) != records:
-        raise UsageError(f'{path} lists other images than {root} holds now: the folder changed since this run started; train into a new --out.')
-    return path
-
-def _train(a) -> int:
+def _train_config(a) -> tuple: # (LAEConfig, whether --data names a folder)
+    "The run's config from the preset, --set and the flags (each field given once), and whether --data is a folder (its layout's task by default)."
     from lae_nb.config import ConfigError, LAEConfig, parse_overrides
-    from lae_nb.distributed import is_main, training_device
-    from lae_nb.evaluate import metrics_table
-    from lae_nb.files import check_writable
-    from lae_nb.runs import check_run_folder, fork_stage1, move_aside, prepare_data, write_report
-    from lae_nb.train import train_lae
+    from lae_nb.run_data import is_data_folder
     flags = {f: getattr(a, f) for f in COMMON_FIELDS if hasattr(a, f)}
     try: sets = parse_overrides(a.set)
     except ValueError as e: raise UsageError(str(e)) from e
     if set(flags) & set(sets): raise UsageError(f"{sorted(set(flags) & set(sets))} given both as a flag and in --set; give each once.")
-    over = {**sets, **flags}
-    folder = a.data is not None and Path(a.data).is_dir()
+    over, folder = {**sets, **flags}, is_data_folder(a.data)
     if a.data is not None and not folder and a.layout != 'generic': raise UsageError(f'--layout {a.layout} needs --data FOLDER; {a.data} is not a folder.')
     if folder: over.setdefault('task', LAYOUT_TASKS[a.layout])
-    try: cfg = LAEConfig.preset(a.preset, **over)
+    try: return LAEConfig.preset(a.preset, **over), folder
     except ConfigError as e: raise UsageError(str(e)) from e
+
+def _train(a) -> int:
+    from lae_nb.distributed import is_main, training_device
+    from lae_nb.evaluate import metrics_table
+    from lae_nb.reports import write_report
+    from lae_nb.run_data import FOLDER_MANIFEST, DataError, folder_manifest, prepare_data
+    from lae_nb.runs import prepare_run_folder
+    from lae_nb.train import train_lae
+    cfg, folder = _train_config(a)
     out = Path(a.out or f'runs/{a.preset}-{cfg.task}-seed{cfg.seed}')
     home = Path(a.reuse_stage1) if a.reuse_stage1 else out # a --data FOLDER's manifest lives in the run folder (the forked run's: the source's)
-    if a.data is not None: cfg = dataclasses.replace(cfg, data=str(home/'manifest.csv' if folder else Path(a.data)))
+    if a.data is not None: cfg = dataclasses.replace(cfg, data=str(home/FOLDER_MANIFEST if folder else Path(a.data)))
     if is_main(): # the run folder is checked (and moved aside or forked) before anything is written or decoded
-        if a.move_aside and out.exists(): print(f'moved the run in {out} aside to {move_aside(out)}')
-        check_run_folder(out, cfg, resume=not a.no_resume)
-        check_writable(out, '--out')
-        if a.reuse_stage1 and not (out/'config.json').exists(): print(f'starting from the stage 1 of {a.reuse_stage1} in {fork_stage1(a.reuse_stage1, cfg, out)}')
-    if folder: _folder_manifest(Path(a.data), a.layout, cfg.task, cfg.seed, home)
+        for line in prepare_run_folder(out, cfg, resume=not a.no_resume, aside=a.move_aside, reuse_stage1=a.reuse_stage1, chosen_by='--out'): print(line)
+    if folder:
+        try: folder_manifest(a.data, a.layout, cfg.task, cfg.seed, home)
+        except DataError as e: raise UsageError(str(e)) from e # the folder changed since the run started there
     if is_main(): print(f'lae train: preset={a.preset} task={cfg.task} device={training_device(cfg.device)} out={out}', flush=True)
     data = prepare_data(cfg, progress=not a.quiet)
     metrics = train_lae(cfg, out, resume=not a.no_resume, max_epochs=a.max_epochs, progress=not a.quiet, data=data)
@@ -170,14 +162,14 @@ def _eval(a) -> int:
     from lae_nb.config import LAEConfig
     from lae_nb.evaluate import evaluate_splits, metrics_table
     from lae_nb.files import check_writable, json_safe, write_json
-    from lae_nb.runs import load_detector, prepare_data
+    from lae_nb.run_data import prepare_data
+    from lae_nb.runs import load_detector
     if a.json: check_writable(Path(a.json).parent, '--json') # before the work, not after it
     detector = load_detector(a.run, stage=a.stage, device=a.device)
     cfg = LAEConfig.load(Path(a.run)/'config.json') # the run's data and task, unless overridden
     cfg = dataclasses.replace(cfg, **{k: v for k, v in dict(data=a.data, task=a.task).items() if v is not None})
     data = prepare_data(cfg, progress=not a.quiet, evaluate_only=True) # the test splits alone: a test-only manifest works
-    metrics = evaluate_splits(detector, data['test'], data['unseen'], data['seen_method'], batch_size=cfg.batch_size,
-                              device=a.device, progress=not a.quiet)
+    metrics = evaluate_splits(detector, data.test, data.unseen, data.seen_method, batch_size=cfg.batch_size, device=a.device, progress=not a.quiet)
     print(json.dumps(json_safe(metrics), indent=2) if a.format == 'json' else metrics_table(metrics))
     if a.json: write_json(a.json, metrics)
     return 0

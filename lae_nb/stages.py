@@ -19,6 +19,7 @@ from .engine import RunningMeans, add_training_noise, autocast, backward_step, e
 from .losses import (adversarial_loss, attention_loss, discriminator_loss, latent_loss, perceptual_loss,
                            pixel_loss, reconstruction_loss)
 from .model import LAE, Discriminator, VGGComparator
+from .run_data import RunData
 
 # %% ../nbs/18a_stages.ipynb #81f87f9b
 def stage1_epoch(model: LAE, # the autoencoder (DDP-wrapped under several processes)
@@ -54,7 +55,7 @@ def stage1_epoch(model: LAE, # the autoencoder (DDP-wrapped under several proces
     return means.summary()
 
 # %% ../nbs/18a_stages.ipynb #fc3b69d7
-def select_and_request(model: LAE, data: dict, cfg: LAEConfig, device: torch.device,
+def select_and_request(model: LAE, data: RunData | dict, cfg: LAEConfig, device: torch.device,
                        progress: bool = True) -> tuple[dict, dict[int, torch.Tensor]]:
     "Rank channels, pick candidates, ask the oracle for their masks; returns (the selection record, {index: mask})."
     train, masked_train = data['train'], data['masked_train']

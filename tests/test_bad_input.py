@@ -21,7 +21,8 @@ from lae_nb.engine import NonFiniteError
 from lae_nb.evaluate import detection_metrics, metrics_table
 from lae_nb.files import BusyError, DiskFullError, atomic_write, exclusive, load_checkpoint, read_json, write_json
 from lae_nb.manifest import MaskSpecError
-from lae_nb.runs import DataError, RunExistsError, data_problems, fork_stage1, load_detector, load_run, move_aside, prepare_data, shipped_run_dir
+from lae_nb.run_data import DataError, data_problems, prepare_data
+from lae_nb.runs import RunExistsError, fork_stage1, load_detector, load_run, move_aside, shipped_run_dir
 from lae_nb.train import train_lae
 
 HEADER = ','.join(MANIFEST_COLUMNS)
@@ -311,7 +312,7 @@ def test_no_resume_into_a_run_changes_nothing(trained):
 
 def test_resume_with_another_config_lists_the_fields(trained):
     cfg, run, _ = trained
-    with pytest.raises(RunExistsError, match=r"lambda2: 1.0 -> 2.0\); only stage-2 fields changed"):
+    with pytest.raises(RunExistsError, match=r"lambda2: 1.0 -> 2.0\); only fields a fork may change differ"):
         train_lae(dataclasses.replace(cfg, lambda2=2.0), run, progress=False)
 
 def test_two_trainings_into_one_folder(trained, tmp_path):
@@ -331,13 +332,19 @@ def test_metrics_json_of_a_run_is_strict_json(trained):
     _, run, _ = trained
     json.loads((run/'metrics.json').read_text(), parse_constant=lambda c: pytest.fail(f'bare {c}'))
 
+def test_max_epochs_out_of_range_is_refused_before_anything_is_written(toy, tmp_path):
+    cfg = LAEConfig(data=str(toy[1]), **TOY)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(OptionError, match=f'max_epochs={bad!r}: must be a whole number >= 1, or None'): train_lae(cfg, tmp_path/'run', max_epochs=bad, progress=False)
+    assert not (tmp_path/'run').exists()
+
 def test_load_run_stage_3(trained):
     with pytest.raises(ValueError, match='stage=3: use 2'): load_run(trained[1], stage=3)
 
 def test_nan_images_stop_training(toy, tmp_path):
     cfg = LAEConfig(data=str(toy[1]), **TOY)
     data = prepare_data(cfg, progress=False)
-    data['train'] = TensorSet(torch.full((16, 3, 32, 32), math.nan), torch.tensor([0, 1] * 8))
+    data.train = TensorSet(torch.full((16, 3, 32, 32), math.nan), torch.tensor([0, 1] * 8))
     with pytest.raises(NonFiniteError, match="stage 1 epoch 1 batch 1: latent = nan.*images hold"): train_lae(cfg, tmp_path/'nan', progress=False, data=data)
 
 def test_nan_weights_stop_training(toy, tmp_path, monkeypatch):

@@ -63,6 +63,18 @@ def test_help_loads_no_heavy_module():
     assert res.returncode == 0 and 'usage: lae' in res.stdout and res.stderr.strip() == '[]', res.stderr
 
 
+def test_train_help_loads_no_torch_and_answers_in_under_a_second():
+    "lae train --help, in a fresh process: no torch (nor numpy, matplotlib) and under 1 s of CPU time, what it takes on an idle machine (issue 22)."
+    probe = ('import sys\nfrom lae_nb.cli import main\ntry: main(["train", "--help"])\nexcept SystemExit: pass\n'
+             'print(sorted(m for m in ("torch", "numpy", "matplotlib") if m in sys.modules), file=sys.stderr)')
+    before = os.times()
+    res = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1])})
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system) # the interpreter's start included
+    assert res.returncode == 0 and 'LAEConfig fields' in res.stdout and res.stderr.strip() == '[]', res.stderr
+    assert cpu < 1.0, f'lae train --help took {cpu:.2f} s of CPU time'
+
+
 def test_predict_without_images_is_a_usage_error(capsys):
     code, _, err = lae(capsys, 'predict')
     assert code == 2 and 'the following arguments are required: images' in err
@@ -381,10 +393,10 @@ def test_reuse_stage1_of_the_shipped_model_says_what_to_set(capsys, tmp_path):
 
 
 def test_eval_json_into_an_unwritable_folder_is_refused_before_the_work(capsys, tmp_path, monkeypatch):
-    import lae_nb.runs
+    import lae_nb.run_data
     from lae_nb.runs import shipped_run_dir
     def never(*a, **k): raise AssertionError('evaluated')
-    monkeypatch.setattr(lae_nb.runs, 'prepare_data', never)
+    monkeypatch.setattr(lae_nb.run_data, 'prepare_data', never)
     (tmp_path/'afile').write_text('x')
     code, _, err = lae(capsys, 'eval', shipped_run_dir(), '--json', tmp_path/'afile/m.json')
     assert code == 1 and 'afile: nothing can be written there' in err and 'choose another --json' in err

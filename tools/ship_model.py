@@ -20,7 +20,10 @@ from lae_nb.benchmark import BENCHMARK_VERSION
 from lae_nb.config import LAEConfig
 from lae_nb.evaluate import centre_prior, evaluate_splits
 from lae_nb.files import atomic_write, load_checkpoint, provenance, read_json, write_json
-from lae_nb.runs import load_detector, prepare_data, save_candidates, write_report
+from lae_nb.candidates import save_candidates
+from lae_nb.reports import write_report
+from lae_nb.run_data import prepare_data
+from lae_nb.runs import load_detector
 from lae_nb.train import train_lae
 
 ROOT = Path(__file__).resolve().parent.parent
