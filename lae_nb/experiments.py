@@ -8,7 +8,7 @@ __all__ = ['PLANS', 'ALL_MASKS', 'ExperimentPlan', 'smoke_plan', 'metric_rows', 
            'lae_stage1', 'lae_variant', 'baseline_run', 'load_baseline', 'paired_differences']
 
 # %% ../nbs/23_experiments.ipynb #55c43d00
-import json, math, time
+import dataclasses, json, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,8 @@ PLANS = {
                                baseline_epochs=20, baseline_patience=3, baseline_seeds=(0, 1, 2), ablation_seeds=(0, 1, 2), all_masks=True,
                                rotate_photos=True, threads=2, lae_overrides=dict(patience=4)),
 }
+PLANS['full_principal'] = dataclasses.replace(PLANS['full'], mode='full_principal', seeds=(0, 1, 2), n_active=(100,), baseline_seeds=(),
+                                              ablation_seeds=(), rotate_photos=True) # the principal comparison at 256 px, for a GPU
 
 def smoke_plan(**overrides) -> ExperimentPlan:
     "A plan that runs every code path in seconds on the few sample images that ship with lae_nb (tests; e.g. root=a temporary folder)."
