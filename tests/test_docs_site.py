@@ -78,7 +78,9 @@ def serve(folder):
     "A quiet web server on 127.0.0.1 (a free port) serving `folder`: (server, base URL)."
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *a): pass
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(folder)))
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, *a): pass # a page closed while a file was still being sent
+    httpd = Server(('127.0.0.1', 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f'http://127.0.0.1:{httpd.server_address[1]}/'
 

@@ -74,7 +74,8 @@ def _nbdev_procs():
                 self.k.cell(cell)
             else: self.k.run('\n'.join(ast.unparse(t) for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))))
             if self.k.exc:
-                print(f'  docs: cell {cell.idx_} failed ({type(self.k.exc).__name__}: {self.k.exc}); its show_doc may be missing')
+                print(f'  docs: {Path(getattr(self.nb, "_path", "?")).name}: a cell failed ({type(self.k.exc).__name__}: {self.k.exc}); '
+                      f'a show_doc after it may be missing:\n    ' + cell.source[:200].replace('\n', '\n    '))
                 self.k.exc = None
 
     class Filter(FilterDefaults):
@@ -127,6 +128,7 @@ def rewrite_links(md, pages, modules, depth, repo, branch, nbs, assets):
 def _md(text):
     "show_doc's markdown without Quarto's link attributes, `__main__.` or a source link with no line."
     md = re.sub(r'\{target="_blank"[^}]*\}', '', ''.join(text)).replace('__main__.', '').replace('#LNone)', ')')
+    md = re.sub(r'^\s*---\n', '', md) # the rule above each entry: docutils warns on a section that opens with one
     return re.sub(r'^(###+) (\w+\.\w+)$', lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(0)}', md, flags=re.M)
 
 
@@ -183,7 +185,7 @@ def api_page(mod_name, lesson):
         if callable(obj): lines += [show_doc(obj, name=name)._repr_markdown_(), '']
         else:
             val = f' = {obj!r}' if isinstance(obj, (int, float, str, bool)) and len(repr(obj)) < 80 else ''
-            lines += ['---', '', f'### {name}', '', f'`{name}: {type(obj).__name__}{val}`', '']
+            lines += [f'### {name}', '', f'`{name}: {type(obj).__name__}{val}`', '']
     return '\n'.join(lines), head[0] if head else ''
 
 
@@ -206,7 +208,8 @@ def prepare(nbs: Path, work: Path, only=()):
     pages, assets, filt, titles = {p.stem for p in paths}, set(), _nbdev_procs(), {}
     def link(depth): return lambda s: rewrite_links(s, pages, modules, depth, repo, branch, nbs, assets)
     for p in paths:
-        t0, nb = time.time(), read_nb(p)
+        nb = read_nb(p)
+        nb._path = str(p)
         filt(nb)
         nb = nbformat.from_dict(nb2dict(nb))
         nb.cells = [nbformat.from_dict(c) for c in plain_cells(nb, link(0))]
@@ -215,7 +218,6 @@ def prepare(nbs: Path, work: Path, only=()):
         nb.metadata.pop('widgets', None)
         for i, c in enumerate(nb.cells): c['id'] = f'c{i}'
         nbformat.write(nb, docs / p.name)
-        print(f'  docs: {p.name} ({time.time() - t0:.1f} s)')
     lessons = [f'{s}: {titles[s]} <{s}>' for s in titles if s != 'index']
     (docs / 'lessons.md').write_text('# Lessons\n\nThe notebooks, in reading order; each opens in Colab from its badge.\n\n' +
                                      toctree(lessons, hidden=False))
