@@ -1,4 +1,4 @@
-"""Execute nbs/20_widgets.ipynb headlessly with nbclient and check the widget state it saves.
+"""Execute nbs/20_widgets.ipynb and nbs/20b_gallery.ipynb headlessly with nbclient and check the widget state they save.
 
 nbclient records every widget model the kernel creates (with binary buffers, such as the explorers'
 PNGs) in the notebook's metadata, as JupyterLab does on save. These tests read that saved state back:
@@ -15,22 +15,35 @@ from nbclient import NotebookClient
 from PIL import Image
 
 NB = Path(__file__).resolve().parent.parent / 'nbs' / '20_widgets.ipynb'
+GALLERY_NB = NB.with_name('20b_gallery.ipynb')
 MANIFEST = Path(__file__).resolve().parent.parent / 'data_samples' / 'manifest.csv'
 WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
 WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 
 
-@pytest.fixture(scope='module')
-def executed():
-    nb = nbformat.read(NB, as_version=4)
+def _execute(path: Path):
+    nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name='python3', store_widget_state=True,
-                   resources={'metadata': {'path': str(NB.parent)}}).execute()
+                   resources={'metadata': {'path': str(path.parent)}}).execute()
     return nb
+
+
+@pytest.fixture(scope='module')
+def executed(): return _execute(NB)
+
+
+@pytest.fixture(scope='module')
+def gallery_executed(): return _execute(GALLERY_NB)
 
 
 @pytest.fixture(scope='module')
 def state(executed):
     return executed.metadata['widgets'][WIDGET_STATE]['state']
+
+
+@pytest.fixture(scope='module')
+def gallery_state(gallery_executed):
+    return gallery_executed.metadata['widgets'][WIDGET_STATE]['state']
 
 
 @pytest.fixture(scope='module')
@@ -86,11 +99,21 @@ def _png(model: dict) -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def test_every_displayed_widget_is_saved(executed, state):
-    shown = [o['data'][WIDGET_VIEW]['model_id'] for c in executed.cells if c.cell_type == 'code'
-             for o in c.get('outputs', []) if WIDGET_VIEW in o.get('data', {})]
-    assert len(shown) == 4, shown # one per explorer, the heatmap explorer twice (typical and failure)
-    assert all(mid in state for mid in shown)
+def _shown(nb) -> list[dict]:
+    return [o['data'] for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []) if WIDGET_VIEW in o.get('data', {})]
+
+
+def test_every_displayed_widget_is_saved(executed, state, gallery_executed, gallery_state):
+    shown, gallery = _shown(executed), _shown(gallery_executed)
+    assert len(shown) == 3 and len(gallery) == 1, (len(shown), len(gallery)) # latent, heatmap twice (typical and failure); the gallery
+    assert all(d[WIDGET_VIEW]['model_id'] in state for d in shown) and gallery[0][WIDGET_VIEW]['model_id'] in gallery_state
+
+
+def test_every_explorer_output_carries_its_picture(executed, gallery_executed):
+    "Beside the live widget, the same output holds a PNG of its view, for front ends that cannot run widgets."
+    for data in _shown(executed) + _shown(gallery_executed):
+        assert base64.b64decode(data['image/png'])[:8] == b'\x89PNG\r\n\x1a\n'
+        assert data['text/plain'].split(':')[0] in ('LatentExplorer', 'HeatmapExplorer', 'ActiveGallery')
 
 
 def test_latent_explorer_state(state, records):
@@ -112,10 +135,10 @@ def _heatmap(state: dict, records: list, rule: str) -> tuple[dict, int, list]:
     assert method['state']['_options_labels'] == ['all fakes', 'all', *sorted({r.method for r in test})]
     assert method['state']['index'] == 0 # all fakes
     assert 'ToggleButtonsModel' not in ex # the detectors are rows of one figure, not a toggle
-    alpha, threshold = ex['FloatSliderModel']
-    assert (alpha['state']['value'], threshold['state']['value']) == (0.5, 0.5)
+    sliders = {m['state']['description']: m['state']['value'] for m in ex['FloatSliderModel']} # saved in no set order
+    assert sliders == {'opacity': 0.6, 'CAM threshold': 0.5}
     m = re.match(r'<code>heatmap: rendered split=test method=all fakes position=(\d+) index=(\d+) '
-                 rf'alpha=0\.50 threshold=0\.50 iou=(\d\.\d\d),(\d\.\d\d) rule={rule}</code>', ex['status'])
+                 rf'alpha=0\.60 threshold=0\.50 iou=(\d\.\d\d),(\d\.\d\d) rule={rule}</code>', ex['status'])
     assert m, ex['status']
     (index,) = ex['IntSliderModel']
     fakes = [i for i, r in enumerate(test) if r.label == 0]
@@ -141,8 +164,8 @@ def test_heatmap_explorer_failure_case(state, records, test_ious):
     assert float(m[4]) == pytest.approx(min(iou), abs=0.006)
 
 
-def test_active_gallery_state(state, records):
-    ex = _explorer(state, 'active')
+def test_active_gallery_state(gallery_state, records):
+    ex = _explorer(gallery_state, 'active')
     (slider,) = ex['IntSliderModel']
     from lae_nb.runs import load_candidates, shipped_run_dir
     stored = len(load_candidates(shipped_run_dir())['active_index'])
