@@ -52,13 +52,10 @@ def suite_units(plan: ExperimentPlan) -> list[Unit]:
     "Every unit of a plan, in the order the suite runs them."
     baselines = plan.baselines or tuple(BASELINES)
     baseline_seeds = plan.seeds if plan.baseline_seeds is None else plan.baseline_seeds
-    units = []
-    for seed in plan.seeds:
-        for task in plan.tasks_table3:
-            units += [Unit('lae', task, seed, 'stage1')] + [Unit('lae', task, seed, v) for v in lae_variants(plan)]
-        if seed in baseline_seeds: units += [Unit('baseline', task, seed, b) for task in plan.tasks_table3 for b in baselines]
-        if seed in plan.ablation_seeds: units += [Unit('ablation', plan.task, seed, a) for a in ablation_runs(plan)]
-    return units
+    lae = [Unit('lae', task, seed, name) for seed in plan.seeds for task in plan.tasks_table3 for name in ('stage1', *lae_variants(plan))]
+    ablation = [Unit('ablation', plan.task, seed, a) for seed in plan.ablation_seeds for a in ablation_runs(plan)]
+    baseline = [Unit('baseline', task, seed, b) for seed in baseline_seeds for task in plan.tasks_table3 for b in baselines]
+    return lae + ablation + baseline
 
 # %% ../nbs/23a_suite.ipynb #2045db9f
 def mean_training_mask(manifest: str | Path, task: str, img_size: int) -> torch.Tensor: # (1, 1, S, S)
