@@ -39,20 +39,27 @@ def badge_source(nb_name, repo, branch):
 def setup_source(repo):
     return '\n'.join([
         f'{SETUP_MARK}: installs lae_nb only when it is not importable; does nothing in a local install.',
-        '# From: $LAE_NB_WHEEL (a wheel\'s path or URL), else a lae_nb-*.whl uploaded next to this notebook, else the repository.',
+        "# From: $LAE_NB_WHEEL (a wheel's path or URL), else a lae_nb-*.whl uploaded next to this notebook,",
+        '# else the repository.',
         'import glob, importlib, importlib.metadata as md, importlib.util, os, subprocess, sys',
         "if importlib.util.find_spec('lae_nb') is None:",
         "    wheels = sorted(glob.glob('lae_nb-*.whl'))",
-        f"    source = os.environ.get('LAE_NB_WHEEL') or (wheels[-1] if wheels else 'lae_nb @ git+{repo}')",
+        "    source = (os.environ.get('LAE_NB_WHEEL')",
+        f"              or (wheels[-1] if wheels else 'lae_nb @ git+{repo}'))",
         "    print(f'installing lae_nb from {source} ...')",
         '    before = {d.name.lower(): d.version for d in md.distributions()}',
         "    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', source], check=True)",
         '    importlib.invalidate_caches()',
-        '    changed = {d.name.lower() for d in md.distributions() if d.name.lower() in before and before[d.name.lower()] != d.version}',
-        '    imported = {dist.lower() for mod, dists in md.packages_distributions().items() if mod in sys.modules for dist in dists}',
-        "    stale = sorted(changed & (imported | {'ipywidgets'})) # in memory at their old version (ipywidgets: its front end)",
-        "    if stale: print(f'RESTART NEEDED: pip changed {stale}, already loaded at their old version. Restart the runtime '",
-        "                    '(Colab: Runtime > Restart session) and run the notebook again; this cell will then do nothing.')",
+        '    changed = {d.name.lower() for d in md.distributions()',
+        '               if d.name.lower() in before and before[d.name.lower()] != d.version}',
+        '    imported = {dist.lower() for mod, dists in md.packages_distributions().items()',
+        '                if mod in sys.modules for dist in dists}',
+        "    stale = sorted(changed & (imported | {'ipywidgets'}))"
+        " # in memory at their old version (ipywidgets: its front end)",
+        "    if stale: print(f'RESTART NEEDED: pip changed {stale}, already loaded at their old version."
+        " Restart the runtime '",
+        "                    '(Colab: Runtime > Restart session) and run the notebook again;"
+        " this cell will then do nothing.')",
         "    else: print('lae_nb installed; no restart needed.')",
     ])
 
@@ -83,7 +90,8 @@ def apply(nb_path, repo, branch, write=True):
     nb = json.loads(nb_path.read_text())
     cells = nb['cells']
     want_badge, want_setup = badge_source(nb_path.name, repo, branch), setup_source(repo)
-    kept = [_with_repo(c, repo) for c in cells if not (BADGE_MARK in ''.join(c['source']) and c['cell_type'] == 'markdown')
+    kept = [_with_repo(c, repo) for c in cells
+            if not (BADGE_MARK in ''.join(c['source']) and c['cell_type'] == 'markdown')
             and not (c['cell_type'] == 'code' and ''.join(c['source']).startswith(SETUP_MARK))]
     at = _index_after_title(kept)
     new = kept[:at] + [_cell('markdown', want_badge), _cell('code', want_setup)] + kept[at:]
@@ -100,5 +108,6 @@ if __name__ == '__main__':
     check = '--check' in sys.argv
     paths = [Path(a) for a in sys.argv[1:] if not a.startswith('--')] or sorted((ROOT / 'nbs').glob('*.ipynb'))
     stale = [p.name for p in paths if apply(p, repo, branch, write=not check)]
-    if check and stale: sys.exit(f'notebooks without an up-to-date Colab badge / setup cell / install line: {stale}; run python tools/colab.py')
+    if check and stale: sys.exit(f'notebooks without an up-to-date Colab badge / setup cell / install line: {stale}; '
+                                 'run python tools/colab.py')
     print(('missing in: ' if check else 'updated: ') + (', '.join(stale) or 'none'))

@@ -28,7 +28,8 @@ WIDGET = 'application/vnd.jupyter.widget-view+json'
 WIDGET_NOTE = ('*An interactive widget is here: open the notebook in Jupyter or Colab (the badge at the top) '
                'to use it.*')
 BADGE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" aria-label="Open in Colab">'
-             '<rect width="117" height="20" rx="3" fill="#555"/><rect x="46" width="71" height="20" rx="3" fill="#f9ab00"/>'
+             '<rect width="117" height="20" rx="3" fill="#555"/>'
+             '<rect x="46" width="71" height="20" rx="3" fill="#f9ab00"/>'
              '<g fill="#fff" font-family="DejaVu Sans,Verdana,sans-serif" font-size="11">'
              '<text x="7" y="14">Open</text><text x="52" y="14" fill="#222">in Colab</text></g></svg>')
 SHOW_DIRS = {'export', 'exports', 'exporti', 'exec_doc'}
@@ -54,7 +55,8 @@ def module_pages(nbs: Path):
     res = {}
     for p in nbs.glob('*.ipynb'):
         for c in json.loads(p.read_text())['cells']:
-            m = re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(c['source']), re.M) if c['cell_type'] == 'code' else None
+            m = (re.search(r'^#\|\s*default_exp\s+(\S+)', ''.join(c['source']), re.M) if c['cell_type'] == 'code'
+                 else None)
             if m: res[m.group(1)] = p.stem
     return res
 
@@ -70,11 +72,13 @@ def _nbdev_procs():
                 warnings.simplefilter('ignore')
                 if not _do_eval(cell): return
             trees = cell.parsed_()
-            if cell.directives_.keys() & SHOW_DIRS or _show_docs(trees) or all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees):
+            if (cell.directives_.keys() & SHOW_DIRS or _show_docs(trees)
+                    or all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees)):
                 self.k.cell(cell)
             else: self.k.run('\n'.join(ast.unparse(t) for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))))
             if self.k.exc:
-                print(f'  docs: {Path(getattr(self.nb, "_path", "?")).name}: a cell failed ({type(self.k.exc).__name__}: {self.k.exc}); '
+                print(f'  docs: {Path(getattr(self.nb, "_path", "?")).name}: '
+                      f'a cell failed ({type(self.k.exc).__name__}: {self.k.exc}); '
                       f'a show_doc after it may be missing:\n    ' + cell.source[:200].replace('\n', '\n    '))
                 self.k.exc = None
 
@@ -103,8 +107,10 @@ def rewrite_links(md, pages, modules, depth, repo, branch, nbs, assets):
         path, _, frag = url.partition('#')
         if path.startswith('/') and path.endswith('.html'): # nbdev's link to a module's docs
             mod, stem = path[1:-5], modules.get(path[1:-5])
-            if '.' in frag and stem and frag not in re.findall(r'show_doc\(([\w.]+)', (nbs / f'{stem}.ipynb').read_text().lower()):
-                frag = frag.split('.')[0] # nbdev links a method to #class.method, which only its own show_doc would make
+            if ('.' in frag and stem
+                    and frag not in re.findall(r'show_doc\(([\w.]+)', (nbs / f'{stem}.ipynb').read_text().lower())):
+                # nbdev links a method to #class.method, which only its own show_doc would make
+                frag = frag.split('.')[0]
             frag = '#' + frag if frag else ''
             return f'{text}({up}{stem}.ipynb{frag})' if stem in pages else f'{text}({up}api/{mod}.md{frag})'
         frag, name = '#' + frag if frag else '', Path(path)
@@ -114,7 +120,8 @@ def rewrite_links(md, pages, modules, depth, repo, branch, nbs, assets):
                 assets.add(f.relative_to(nbs.resolve()))
                 return f'{text}({up}{f.relative_to(nbs.resolve()).as_posix()}{frag})'
         f = (nbs.parent / path).resolve()
-        if f.exists() and f.is_relative_to(ROOT): return f'{text}({repo}/blob/{branch}/{f.relative_to(ROOT).as_posix()}{frag})'
+        if f.exists() and f.is_relative_to(ROOT):
+            return f'{text}({repo}/blob/{branch}/{f.relative_to(ROOT).as_posix()}{frag})'
         return m.group(0)
     def nb_name(m): return f'[`{m.group(1)}`]({up}{m.group(1)}.ipynb)' if m.group(1) in pages else m.group(0)
     def outside_code(part):
@@ -129,7 +136,8 @@ def _md(text):
     "show_doc's markdown without Quarto's link attributes, `__main__.` or a source link with no line."
     md = re.sub(r'\{target="_blank"[^}]*\}', '', ''.join(text)).replace('__main__.', '').replace('#LNone)', ')')
     md = re.sub(r'^\s*---\n', '', md) # the rule above each entry: docutils warns on a section that opens with one
-    return re.sub(r'^(###+) (\w+\.\w+)$', lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(0)}', md, flags=re.M)
+    return re.sub(r'^(###+) (\w+\.\w+)$',
+                  lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(0)}', md, flags=re.M)
 
 
 def plain_cells(nb, link):
@@ -173,12 +181,12 @@ def plain_cells(nb, link):
 
 
 def api_page(mod_name, lesson):
-    "(markdown, summary) for lae_nb.<mod_name>: its docstring's first line, then show_doc of each name in `__all__`."
+    "(markdown, summary) for lae_nb.<mod_name>: its docstring's summary, then show_doc of each name in `__all__`."
     import importlib
     from nbdev.showdoc import show_doc
     mod = importlib.import_module(f'lae_nb.{mod_name}')
-    head = (mod.__doc__ or '').strip().splitlines()
-    lines = [f'# lae_nb.{mod_name}', '', f'> {head[0]}' if head else '', '',
+    head = ' '.join((mod.__doc__ or '').strip().split('\n\n')[0].split()) # the notebook's summary, wrapped over lines
+    lines = [f'# lae_nb.{mod_name}', '', f'> {head}' if head else '', '',
              f'Taught in the lesson [{lesson}](../{lesson}.ipynb).' if lesson else '', '']
     for name in getattr(mod, '__all__', []):
         obj = getattr(mod, name, None)
@@ -186,7 +194,7 @@ def api_page(mod_name, lesson):
         else:
             val = f' = {obj!r}' if isinstance(obj, (int, float, str, bool)) and len(repr(obj)) < 80 else ''
             lines += [f'### {name}', '', f'`{name}: {type(obj).__name__}{val}`', '']
-    return '\n'.join(lines), head[0] if head else ''
+    return '\n'.join(lines), head
 
 
 def toctree(entries, caption='', hidden=True):
@@ -219,8 +227,8 @@ def prepare(nbs: Path, work: Path, only=()):
         for i, c in enumerate(nb.cells): c['id'] = f'c{i}'
         nbformat.write(nb, docs / p.name)
     lessons = [f'{s}: {titles[s]} <{s}>' for s in titles if s != 'index']
-    (docs / 'lessons.md').write_text('# Lessons\n\nThe notebooks, in reading order; each opens in Colab from its badge.\n\n' +
-                                     toctree(lessons, hidden=False))
+    intro = '# Lessons\n\nThe notebooks, in reading order; each opens in Colab from its badge.\n\n'
+    (docs / 'lessons.md').write_text(intro + toctree(lessons, hidden=False))
     summary = {}
     for m in sorted(modules):
         md, summary[m] = api_page(m, modules[m] if modules[m] in pages else None)
@@ -259,7 +267,8 @@ def mathjax(docs: Path):
     import importlib.util
     spec = importlib.util.find_spec('mathjax')
     src = Path(spec.submodule_search_locations[0]) / 'static' / 'mathjax' / 'es5' if spec else None
-    if not src or not (src / 'tex-chtml.js').exists(): raise SystemExit('MathJax is missing: pip install -r docs/requirements.txt')
+    if not src or not (src / 'tex-chtml.js').exists():
+        raise SystemExit('MathJax is missing: pip install -r docs/requirements.txt')
     dst = docs / '_static' / 'mathjax'
     for part in ('input/tex/extensions', 'output/chtml/fonts/woff-v2', 'a11y', 'ui'):
         shutil.copytree(src / part, dst / part, ignore=shutil.ignore_patterns('sre*'))
@@ -275,11 +284,13 @@ def build(out='_site', only=(), work='_proc/docs', nbs='nbs'):
     (work / 'docs' / 'conf.py').write_text(CONF.format(repo=settings()[0]))
     t1 = time.time()
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-d', str(work / 'doctrees'), str(work / 'docs'), str(out)]
+    cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-d', str(work / 'doctrees'),
+           str(work / 'docs'), str(out)]
     if subprocess.run(cmd).returncode: raise SystemExit('sphinx-build failed')
     (out / '.nojekyll').touch() # GitHub Pages: serve _static/ as is
     t2 = time.time()
-    print(f'docs: {len(stems)} notebooks and {len(mods)} API pages -> {out}/ (prepare {t1 - t0:.0f} s, render {t2 - t1:.0f} s)')
+    print(f'docs: {len(stems)} notebooks and {len(mods)} API pages -> {out}/ (prepare {t1 - t0:.0f} s, '
+          f'render {t2 - t1:.0f} s)')
     return {'prepare_s': round(t1 - t0, 1), 'render_s': round(t2 - t1, 1)}
 
 
@@ -288,7 +299,8 @@ def main(argv=None):
     sub = ap.add_subparsers(dest='cmd', required=True)
     b = sub.add_parser('build', help='build the site')
     b.add_argument('--out', default='_site', help='the site folder (default _site)')
-    b.add_argument('--only', nargs='*', default=(), metavar='NB', help='only these notebooks (and index, and every API page)')
+    b.add_argument('--only', nargs='*', default=(), metavar='NB',
+                   help='only these notebooks (and index, and every API page)')
     b.add_argument('--work', default='_proc/docs', help='where the prepared pages go (default _proc/docs)')
     b.add_argument('--nbs', default=str(ROOT / 'nbs'), help='the notebooks folder (default nbs; tests pass a copy)')
     a = ap.parse_args(argv)
