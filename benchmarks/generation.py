@@ -29,9 +29,11 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--size', type=int, default=64, choices=(64, 128, 256))
     p.add_argument('--n-real', type=int, default=200, help='training reals (1 val, 1 test)')
-    p.add_argument('--default', action='store_true', help="the size's default benchmark (DEFAULT_N_REAL), as make_benchmark makes it")
+    p.add_argument('--default', action='store_true',
+                   help="the size's default benchmark (DEFAULT_N_REAL), as make_benchmark makes it")
     a = p.parse_args()
     res = measure(a.size, DEFAULT_N_REAL[a.size] if a.default else (a.n_real, 1, 1))
     print(f"{res['images']} images at {a.size} px in {res['wall_s']} s wall ({res['images_per_s_wall']} img/s), "
           f"{res['cpu_s']} s CPU ({res['images_per_s_cpu']} img/s); load {res['load_before']} -> {res['load_after']}")
-    print(json.dumps({**res, 'benchmark_version': BENCHMARK_VERSION, 'machine': platform.machine(), 'cpus': os.cpu_count()}))
+    print(json.dumps({**res, 'benchmark_version': BENCHMARK_VERSION, 'machine': platform.machine(),
+                      'cpus': os.cpu_count()}))

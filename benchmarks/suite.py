@@ -23,15 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def commit_row(path: Path, row: dict) -> None:
-    "Commit the results file alone, in the checkout that holds it (other staged changes stay staged); retried while git is busy."
-    message = f"suite {row['plan']}: {row['unit']} ({row['seconds']:.0f} s, load {row['load'][0]:.1f}-{row['load'][1]:.1f})"
+    ("Commit the results file alone, in the checkout that holds it (other staged changes stay staged); "
+     "retried while git is busy.")
+    message = (f"suite {row['plan']}: {row['unit']} ({row['seconds']:.0f} s, "
+               f"load {row['load'][0]:.1f}-{row['load'][1]:.1f})")
     for attempt in range(10):
         add = subprocess.run(['git', 'add', '--', path.name], cwd=path.parent, capture_output=True, text=True)
-        done = add.returncode == 0 and subprocess.run(['git', 'commit', '-q', '-m', message, '--', path.name], cwd=path.parent,
-                                                      capture_output=True, text=True).returncode == 0
+        done = add.returncode == 0 and subprocess.run(['git', 'commit', '-q', '-m', message, '--', path.name],
+                                                      cwd=path.parent, capture_output=True, text=True).returncode == 0
         if done: return
         time.sleep(3)
-    print(f"warning: could not commit {path} after {row['unit']}; the row is in the file, commit it by hand.", flush=True)
+    print(f"warning: could not commit {path} after {row['unit']}; the row is in the file, "
+          "commit it by hand.", flush=True)
 
 
 def main(argv=None) -> int:
@@ -39,9 +42,11 @@ def main(argv=None) -> int:
     p.add_argument('--plan', default='standard', choices=sorted(PLANS))
     p.add_argument('--commit', action='store_true', help='commit the results file after every row')
     p.add_argument('--estimate', action='store_true', help='print what is left and its estimated time; run nothing')
-    p.add_argument('--summarize', action='store_true', help='write the paired differences and verdicts from the rows; run nothing')
+    p.add_argument('--summarize', action='store_true',
+                   help='write the paired differences and verdicts from the rows; run nothing')
     p.add_argument('--max-units', type=int, default=None, help='stop after so many units')
-    p.add_argument('--results', default=str(ROOT/'nbs'/'results'), help='results folder (the rows go to its suite/ subfolder)')
+    p.add_argument('--results', default=str(ROOT/'nbs'/'results'),
+                   help='results folder (the rows go to its suite/ subfolder)')
     a = p.parse_args(argv)
     plan = PLANS[a.plan]
     path = results_path(plan, Path(a.results).absolute())
@@ -52,11 +57,13 @@ def main(argv=None) -> int:
         rows = read_rows(path, plan)
         done = {r['unit'] for r in rows}
         todo = [u for u in suite_units(plan) if u.key not in done]
-        print(f"{path}: {len(rows)} rows; {len(todo)} units left, about {estimate_seconds(rows, todo) / 3600:.1f} h at the pace so far")
+        print(f"{path}: {len(rows)} rows; {len(todo)} units left, about {estimate_seconds(rows, todo) / 3600:.1f} h at "
+              "the pace so far")
         for u in todo[:10]: print('  next:', u.key)
         return 0
     print(f"suite {a.plan} -> {path}", flush=True)
-    run_suite(plan, path, a.max_units, log=lambda line: print(line, flush=True), on_row=commit_row if a.commit else None)
+    run_suite(plan, path, a.max_units, log=lambda line: print(line, flush=True),
+              on_row=commit_row if a.commit else None)
     return 0
 
 

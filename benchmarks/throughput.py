@@ -10,9 +10,9 @@
 Writes steps x batch random images as PNG files, then times what `train_lae` runs: the training set
 chosen by `lae_nb.engine.training_input` (kept on the device as uint8, or streamed by DataLoader
 workers), `stage1_epoch` and `stage2_epoch` with the trainer's networks, optimisers, precision and
-memory format, after a warm-up epoch (the median of several timed epochs); and inference (score and heatmap in one pass) on batches already
-on the device. Prints per stage: images/s, the share of wall time spent waiting for data, device,
-batch size, precision; then one JSON line.
+memory format, after a warm-up epoch (the median of several timed epochs); and inference (score and
+heatmap in one pass) on batches already on the device. Prints per stage: images/s, the share of wall
+time spent waiting for data, device, batch size, precision; then one JSON line.
 """
 import argparse, json, os, platform, tempfile, time, warnings
 from pathlib import Path
@@ -57,29 +57,38 @@ def measure(cfg: LAEConfig, steps: int, warmup: int = 1, repeat: int = 3) -> dic
     opt, opt_D = make_optimizers(model, D, cfg)
     opt2 = stage2_optimizer(model, cfg)[0]
     scaler = grad_scaler(cfg, device)
-    res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor() or platform.machine(),
-               preset_img_size=cfg.img_size, width=cfg.width, batch_size=cfg.batch_size, precision=precision(cfg, device),
-               channels_last=bool(cfg.channels_last if cfg.channels_last is not None else device.type == 'cuda'), threads=torch.get_num_threads())
+    cpu_name = platform.processor() or platform.machine()
+    device_name = torch.cuda.get_device_name(device) if device.type == 'cuda' else cpu_name
+    res = dict(device=str(device), device_name=device_name, preset_img_size=cfg.img_size, width=cfg.width,
+               batch_size=cfg.batch_size, precision=precision(cfg, device),
+               channels_last=bool(cfg.channels_last if cfg.channels_last is not None else device.type == 'cuda'),
+               threads=torch.get_num_threads())
     with tempfile.TemporaryDirectory() as tmp:
-        train, how = training_input(image_folder(Path(tmp), cfg.batch_size * steps, cfg.img_size), cfg, device, progress=False)
+        train, how = training_input(image_folder(Path(tmp), cfg.batch_size * steps, cfg.img_size), cfg,
+                                    device, progress=False)
         res['input'] = how
         masked_x = torch.stack([train[i]['image'] for i in range(cfg.masked_per_batch)]).to(device)
         masked_g = torch.zeros(cfg.masked_per_batch, 1, cfg.img_size, cfg.img_size, device=device)
         masked_g[..., cfg.img_size // 4:cfg.img_size // 2, cfg.img_size // 4:cfg.img_size // 2] = 1
-        stages = dict(stage1=lambda e: stage1_epoch(model, D, C, opt, opt_D, scaler, train, cfg, e, device, progress=False),
-                      stage2=lambda e: stage2_epoch(model, opt2, scaler, train, masked_x, masked_g, cfg, e, device, progress=False))
+        stages = dict(stage1=lambda e: stage1_epoch(model, D, C, opt, opt_D, scaler, train, cfg, e,
+                                                    device, progress=False),
+                      stage2=lambda e: stage2_epoch(model, opt2, scaler, train, masked_x, masked_g, cfg, e,
+                                                    device, progress=False))
         for name, epoch in stages.items():
             for e in range(warmup): epoch(e)
             rates, waits = [], []
-            for e in range(warmup, warmup + repeat): # the median of `repeat` timed epochs: one CPU timing alone can be off by a third
+            # the median of `repeat` timed epochs: one CPU timing alone can be off by a third
+            for e in range(warmup, warmup + repeat):
                 sync(device)
                 t0 = time.perf_counter()
                 summary = epoch(e)
                 sync(device)
-                images = len(train) + (steps * cfg.masked_per_batch if name == 'stage2' else 0) # stage 2 adds masked images to every batch
+                # stage 2 adds masked images to every batch
+                images = len(train) + (steps * cfg.masked_per_batch if name == 'stage2' else 0)
                 rates.append(images / (time.perf_counter() - t0))
                 waits.append(summary['data_wait'])
-            res[name] = dict(images_per_s=round(float(np.median(rates)), 1), data_wait=round(float(np.median(waits)), 3),
+            res[name] = dict(images_per_s=round(float(np.median(rates)), 1),
+                             data_wait=round(float(np.median(waits)), 3),
                              spread=[round(min(rates), 1), round(max(rates), 1)])
     detector = LAEDetector(model.eval(), cfg.cam_normalize)
     x = torch.randn(cfg.batch_size, 3, cfg.img_size, cfg.img_size, device=device)
@@ -102,18 +111,23 @@ if __name__ == '__main__':
     p.add_argument('--batch-size', type=int)
     p.add_argument('--input', default='auto', choices=('auto', 'memory', 'stream'))
     p.add_argument('--compile', action='store_true')
-    p.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='other config fields, e.g. feature_stride=16')
+    p.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE',
+                   help='other config fields, e.g. feature_stride=16')
     p.add_argument('--record', help='a JSON file whose list of records this measurement is appended to')
     a = p.parse_args()
-    over = dict(device=a.device, input_path=a.input, compile=a.compile, **({'batch_size': a.batch_size} if a.batch_size else {}), **parse_overrides(a.set))
+    over = dict(device=a.device, input_path=a.input, compile=a.compile,
+                **({'batch_size': a.batch_size} if a.batch_size else {}), **parse_overrides(a.set))
     cfg = LAEConfig.preset(a.preset, **over)
     cpu_threads(cfg.threads)
     load0 = os.getloadavg()[0]
     res = measure(cfg, a.steps, repeat=a.repeat)
-    res.update(preset=a.preset, overrides=a.set, steps=a.steps, repeat=a.repeat, load=[round(load0, 2), round(os.getloadavg()[0], 2)], provenance=provenance(res['device']))
-    print(f"preset={a.preset} device={res['device']} ({res['device_name']}) batch={cfg.batch_size} precision={res['precision']} "
-          f"channels_last={res['channels_last']} threads={res['threads']} input: {res['input']}")
-    for k in ('stage1', 'stage2'): print(f"{k:>9}: {res[k]['images_per_s']:9.1f} images/s (median of {a.repeat}; {res[k]['spread'][0]}-{res[k]['spread'][1]}), "
+    res.update(preset=a.preset, overrides=a.set, steps=a.steps, repeat=a.repeat,
+               load=[round(load0, 2), round(os.getloadavg()[0], 2)], provenance=provenance(res['device']))
+    print(f"preset={a.preset} device={res['device']} ({res['device_name']}) batch={cfg.batch_size} "
+          f"precision={res['precision']} channels_last={res['channels_last']} threads={res['threads']} input: "
+          f"{res['input']}")
+    for k in ('stage1', 'stage2'): print(f"{k:>9}: {res[k]['images_per_s']:9.1f} images/s (median of {a.repeat}; "
+                                         f"{res[k]['spread'][0]}-{res[k]['spread'][1]}), "
                                          f"waiting for data {100 * res[k]['data_wait']:.1f}% of the time")
     print(f"inference: {res['inference']['images_per_s']:9.1f} images/s (score and heatmap, one pass)")
     print(json.dumps(res))

@@ -22,16 +22,19 @@ from lae_nb.core import temporary_env
 from lae_nb.files import provenance, read_json, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
-LAE = [sys.executable, '-c', 'import sys; from lae_nb.cli import main; sys.exit(main(sys.argv[1:]))'] # the `lae` command
+# the `lae` command
+LAE = [sys.executable, '-c', 'import sys; from lae_nb.cli import main; sys.exit(main(sys.argv[1:]))']
 
 
 def train(run: Path, *overrides: str) -> tuple[dict, list[dict], float, float, float]:
     "(metrics, log, wall seconds, load before, load after) of `lae train --preset tiny` into run."
     load0, t0 = os.getloadavg()[0], time.time()
-    res = subprocess.run([*LAE, 'train', '--preset', 'tiny', '--out', str(run), '--quiet', *(['--set', *overrides] if overrides else [])],
+    res = subprocess.run([*LAE, 'train', '--preset', 'tiny', '--out', str(run), '--quiet',
+                          *(['--set', *overrides] if overrides else [])],
                          capture_output=True, text=True, env=os.environ.copy())
     wall, load1 = time.time() - t0, os.getloadavg()[0]
-    if res.returncode != 0: sys.exit(f"lae train failed ({' '.join(overrides)}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    if res.returncode != 0:
+        sys.exit(f"lae train failed ({' '.join(overrides)}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
     log = [json.loads(line) for line in (run/'log.jsonl').read_text().splitlines()]
     return read_json(run/'metrics.json'), log, wall, load0, load1
 
@@ -48,20 +51,27 @@ def headline(metrics: dict) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out', default=str(ROOT/'nbs'/'results'/'tiny.json'))
-    p.add_argument('--seeds', type=int, nargs='*', default=[], help='further seeds for the spread (seed 0 is the main run)')
-    p.add_argument('--threads', type=int, nargs='*', default=[], help='further CPU thread counts for the spread (seed 0)')
+    p.add_argument('--seeds', type=int, nargs='*', default=[],
+                   help='further seeds for the spread (seed 0 is the main run)')
+    p.add_argument('--threads', type=int, nargs='*', default=[],
+                   help='further CPU thread counts for the spread (seed 0)')
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, temporary_env(LAE_NB_CACHE=str(Path(tmp)/'cache')):
         metrics, log, wall, load0, load1 = train(Path(tmp)/'run')
-        record = dict(command='lae train --preset tiny', wall_seconds=round(wall, 1), epoch_seconds=round(sum(r['seconds'] for r in log), 1),
-                      load_before=round(load0, 2), load_after=round(load1, 2), metrics=metrics, benchmark_version=BENCHMARK_VERSION,
-                      provenance=provenance('cpu'), spread=[dict(seed=0, threads=log[0]['threads'], wall_seconds=round(wall, 1), **headline(metrics))])
-        print(f"lae train --preset tiny: {wall:.0f} s wall ({record['epoch_seconds']:.0f} s in epochs), load {load0:.2f} -> {load1:.2f}", flush=True)
+        record = dict(command='lae train --preset tiny', wall_seconds=round(wall, 1),
+                      epoch_seconds=round(sum(r['seconds'] for r in log), 1), load_before=round(load0, 2),
+                      load_after=round(load1, 2), metrics=metrics, benchmark_version=BENCHMARK_VERSION,
+                      provenance=provenance('cpu'), spread=[dict(seed=0, threads=log[0]['threads'],
+                                                                 wall_seconds=round(wall, 1), **headline(metrics))])
+        print(f"lae train --preset tiny: {wall:.0f} s wall ({record['epoch_seconds']:.0f} s in epochs), "
+              f"load {load0:.2f} -> {load1:.2f}", flush=True)
         for seed, threads in [(s, None) for s in a.seeds] + [(0, t) for t in a.threads]:
             overrides = [f'seed={seed}'] + ([f'threads={threads}'] if threads else [])
             m, log, wall, load0, load1 = train(Path(tmp)/f"run_{'_'.join(overrides)}", *overrides)
-            record['spread'].append(dict(seed=seed, threads=log[0]['threads'], wall_seconds=round(wall, 1), load=[round(load0, 2), round(load1, 2)], **headline(m)))
-            print(f"  {' '.join(overrides)}: {wall:.0f} s; " + ', '.join(f'{k} {v:.3f}' for k, v in headline(m).items()), flush=True)
+            record['spread'].append(dict(seed=seed, threads=log[0]['threads'], wall_seconds=round(wall, 1),
+                                         load=[round(load0, 2), round(load1, 2)], **headline(m)))
+            print(f"  {' '.join(overrides)}: {wall:.0f} s; "
+                  + ', '.join(f'{k} {v:.3f}' for k, v in headline(m).items()), flush=True)
     write_json(a.out, record)
     print(f"wrote {a.out}")
     return 0

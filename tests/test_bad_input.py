@@ -1,4 +1,5 @@
-"""Bad input and faults against the Python API (issues 13 and 20): one test per case, each asserting the message or the result.
+"""Bad input and faults against the Python API (issues 13 and 20): one test per case, each asserting the message or
+the result.
 
 The `lae` command's cases are in test_bad_input_cli.py. Every case here is fast (the two trainings are a
 toy run of seconds at 32 px), so the module runs in the normal suite."""
@@ -14,8 +15,8 @@ from lae_nb.adapters import records_from_celeba_edits, records_from_folder, toy_
 from lae_nb.benchmark import make_benchmark
 from lae_nb.config import ConfigError, LAEConfig, parse_overrides
 from lae_nb.core import OptionError, cache_root, temporary_env
-from lae_nb.data import (MANIFEST_COLUMNS, CorruptImageError, ForgeryDataset, ForgeryRecord, ManifestError, MaskSizeError, TensorSet,
-                         image_size, load_mask, load_rgb, read_manifest, write_manifest)
+from lae_nb.data import (MANIFEST_COLUMNS, CorruptImageError, ForgeryDataset, ForgeryRecord, ManifestError,
+                         MaskSizeError, TensorSet, image_size, load_mask, load_rgb, read_manifest, write_manifest)
 from lae_nb.detector import LAEDetector, NonFiniteScoreError, predict_image, predict_tiles
 from lae_nb.engine import NonFiniteError
 from lae_nb.evaluate import detection_metrics, metrics_table
@@ -62,11 +63,13 @@ def test_config_lists_every_problem_at_once():
 
 def test_config_json_not_json_names_the_file(tmp_path):
     (tmp_path/'config.json').write_text('{"img_size": 64,')
-    with pytest.raises(ConfigError, match='config.json: Expecting property name'): LAEConfig.load(tmp_path/'config.json')
+    with pytest.raises(ConfigError, match='config.json: Expecting property name'):
+        LAEConfig.load(tmp_path/'config.json')
 
 def test_config_json_unknown_field_names_the_file(tmp_path):
     (tmp_path/'config.json').write_text('{"no_such_field": 1}')
-    with pytest.raises(ConfigError, match=r"config.json: unknown config fields \['no_such_field'\]"): LAEConfig.load(tmp_path/'config.json')
+    with pytest.raises(ConfigError, match=r"config.json: unknown config fields \['no_such_field'\]"):
+        LAEConfig.load(tmp_path/'config.json')
 
 
 # --- manifests: nothing is dropped in silence ----------------------------------------------------------
@@ -79,7 +82,8 @@ def _problems(path):
     return str(e.value)
 
 def test_manifest_unknown_split_capitalised(tmp_path):
-    assert "line 2: split must be one of ('train', 'val', 'test') (or empty), got 'Train'" in _problems(_manifest(tmp_path, ['a.png,1,,real,a,Train,']))
+    problems = _problems(_manifest(tmp_path, ['a.png,1,,real,a,Train,']))
+    assert "line 2: split must be one of ('train', 'val', 'test') (or empty), got 'Train'" in problems
 
 def test_manifest_unknown_split_name(tmp_path):
     assert "got 'bogus'" in _problems(_manifest(tmp_path, ['a.png,1,,real,a,bogus,']))
@@ -91,10 +95,12 @@ def test_manifest_long_row(tmp_path):
     assert 'line 2: 1 more fields than the header' in _problems(_manifest(tmp_path, ['a.png,1,,real,a,train,,extra']))
 
 def test_manifest_duplicate_row(tmp_path):
-    assert 'line 3: a.png is listed twice (first on line 2)' in _problems(_manifest(tmp_path, ['a.png,1,,real,a,train,'] * 2))
+    problems = _problems(_manifest(tmp_path, ['a.png,1,,real,a,train,'] * 2))
+    assert 'line 3: a.png is listed twice (first on line 2)' in problems
 
 def test_manifest_bad_label(tmp_path):
-    assert "line 2: label must be 1 (real) or 0 (fake), got 'fake'" in _problems(_manifest(tmp_path, ['a.png,fake,,m,a,train,t']))
+    problems = _problems(_manifest(tmp_path, ['a.png,fake,,m,a,train,t']))
+    assert "line 2: label must be 1 (real) or 0 (fake), got 'fake'" in problems
 
 def test_manifest_all_problems_in_one_error(tmp_path):
     text = _problems(_manifest(tmp_path, ['a.png,1,,real,a,Train,', 'b.png,2,,real,b,train,', 'c.png']))
@@ -135,7 +141,8 @@ def test_image_missing(tmp_path):
 
 def test_image_nan_float_tiff(tmp_path):
     Image.fromarray(np.array([[0.5, np.nan]], np.float32)).save(tmp_path/'nan.tif')
-    with pytest.raises(CorruptImageError, match='nan.tif cannot be decoded as an image \\(it holds NaN'): load_rgb(tmp_path/'nan.tif')
+    with pytest.raises(CorruptImageError, match='nan.tif cannot be decoded as an image \\(it holds NaN'):
+        load_rgb(tmp_path/'nan.tif')
 
 def test_image_exif_orientation_applied(tmp_path):
     rgb = np.random.default_rng(0).integers(0, 256, (4, 6, 3), dtype=np.uint8)
@@ -155,10 +162,12 @@ def test_mask_16bit_full_range(tmp_path):
 
 def test_mask_wrong_size(tmp_path):
     Image.fromarray(np.zeros((5, 7), np.uint8)).save(tmp_path/'m.png')
-    with pytest.raises(MaskSizeError, match='m.png is 7x5 but its image x.png is 4x4'): load_mask(str(tmp_path/'m.png'), (4, 4), 'x.png')
+    with pytest.raises(MaskSizeError, match='m.png is 7x5 but its image x.png is 4x4'):
+        load_mask(str(tmp_path/'m.png'), (4, 4), 'x.png')
 
 def test_mask_center_larger_than_image():
-    with pytest.raises(MaskSizeError, match="'center:300' is larger than its 256x256 image"): load_mask('center:300', (256, 256))
+    with pytest.raises(MaskSizeError, match="'center:300' is larger than its 256x256 image"):
+        load_mask('center:300', (256, 256))
 
 def test_dataset_without_records():
     with pytest.raises(ValueError, match='ForgeryDataset got no records'): ForgeryDataset([])
@@ -192,7 +201,8 @@ def test_folder_masks_beside_the_fakes_are_not_fakes(tmp_path):
 
 def test_folder_without_images(tmp_path):
     (tmp_path/'real').mkdir()
-    with pytest.raises(FileNotFoundError, match='no images .* under .*real; expected layout'): records_from_folder(tmp_path)
+    with pytest.raises(FileNotFoundError, match='no images .* under .*real; expected layout'):
+        records_from_folder(tmp_path)
 
 def test_celeba_identity_file_malformed(tmp_path):
     for sub in ('real', 'StarGAN', 'Glow'):
@@ -205,7 +215,8 @@ def test_celeba_identity_file_malformed(tmp_path):
 def test_celeba_identity_file_binary(tmp_path):
     (tmp_path/'real').mkdir()
     (tmp_path/'ids.txt').write_bytes(b'\xff\xfe\x00garbage')
-    with pytest.raises(ValueError, match='ids.txt is not a text file'): records_from_celeba_edits(tmp_path, identity_file=tmp_path/'ids.txt')
+    with pytest.raises(ValueError, match='ids.txt is not a text file'):
+        records_from_celeba_edits(tmp_path, identity_file=tmp_path/'ids.txt')
 
 
 # --- data checked before training: one report, every problem with its file ----------------------------------
@@ -229,7 +240,8 @@ def _data_error(cfg, evaluate_only=False):
 def test_data_fakes_without_masks(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [dataclasses.replace(r, mask_path=None) for r in rs])
     text = _data_error(cfg)
-    assert 'training fake(s) without a mask' in text and '--n-active 0 or --selection none' in text # and how to train without them (issue 20)
+    # and how to train without them (issue 20)
+    assert 'training fake(s) without a mask' in text and '--n-active 0 or --selection none' in text
 
 def test_data_train_split_without_reals(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [r for r in rs if not (r.split == 'train' and r.label == 1)])
@@ -250,14 +262,17 @@ def test_data_source_in_two_splits(toy, tmp_path):
     def change(rs):
         train_source = next(r.source for r in rs if r.split == 'train')
         return [dataclasses.replace(r, source=train_source) if r.split == 'test' and r.label == 1 else r for r in rs]
-    assert "is in splits ['test', 'train']: a source's images must stay in one split" in _data_error(_broken(toy, tmp_path, change))
+    error = _data_error(_broken(toy, tmp_path, change))
+    assert "is in splits ['test', 'train']: a source's images must stay in one split" in error
 
 def test_data_report_counts_every_problem(toy, tmp_path):
     def change(rs):
-        rs = [dataclasses.replace(r, path=f'{r.path}.gone') if r.label == 0 and r.split == 'train' else r for r in rs] # 32 missing files
+        # 32 missing files
+        rs = [dataclasses.replace(r, path=f'{r.path}.gone') if r.label == 0 and r.split == 'train' else r for r in rs]
         return [r for r in rs if not (r.split == 'val' and r.label == 1)]
     text = _data_error(_broken(toy, tmp_path, change))
-    assert '33 problems, found before training' in text and '... and 13 more' in text # 32 files and the val split: 20 listed, the rest counted
+    # 32 files and the val split: 20 listed, the rest counted
+    assert '33 problems, found before training' in text and '... and 13 more' in text
 
 def test_eval_on_test_only_manifest(toy, tmp_path):
     cfg = _broken(toy, tmp_path, lambda rs: [r for r in rs if r.split == 'test'])
@@ -265,15 +280,19 @@ def test_eval_on_test_only_manifest(toy, tmp_path):
     assert data['test'] is None and sorted(data['unseen']) == ['bright', 'dark']
 
 def test_eval_reads_only_the_test_split(toy, tmp_path):
-    cfg = _broken(toy, tmp_path, lambda rs: [dataclasses.replace(r, path=str(tmp_path/f'gone{i}.png')) if r.split == 'train' else r for i, r in enumerate(rs)])
-    assert prepare_data(cfg, progress=False, evaluate_only=True)['seen_method'] == 'bright' # the missing train files are never touched
+    cfg = _broken(toy, tmp_path,
+                  lambda rs: [dataclasses.replace(r, path=str(tmp_path/f'gone{i}.png')) if r.split == 'train' else r
+                              for i, r in enumerate(rs)])
+    # the missing train files are never touched
+    assert prepare_data(cfg, progress=False, evaluate_only=True)['seen_method'] == 'bright'
 
 
 # --- numbers you can trust ------------------------------------------------------------------------------------
 def test_metrics_one_class_is_null_in_json(tmp_path):
     m = {'seen': {'x': detection_metrics(np.array([1., 2.]), np.array([0, 0]))}, 'unseen': {}, 'localization': {}}
     write_json(tmp_path/'metrics.json', m)
-    assert json.loads((tmp_path/'metrics.json').read_text(), parse_constant=lambda c: pytest.fail(f'bare {c}'))['seen']['x']['auc'] is None
+    assert json.loads((tmp_path/'metrics.json').read_text(),
+                      parse_constant=lambda c: pytest.fail(f'bare {c}'))['seen']['x']['auc'] is None
 
 def test_metrics_one_class_marked_in_table():
     m = {'seen': {'x': detection_metrics(np.array([1., 2.]), np.array([0, 0]))}, 'unseen': {}, 'localization': {}}
@@ -284,7 +303,8 @@ def test_metrics_few_images_warned():
     assert 'Warning: 1 rows rest on fewer than 20 images of a class' in metrics_table(m)
 
 def test_metrics_nan_scores_are_an_error():
-    with pytest.raises(ValueError, match='1 of 2 scores are not finite'): detection_metrics(np.array([np.nan, 1.]), np.array([0, 1]))
+    with pytest.raises(ValueError, match='1 of 2 scores are not finite'):
+        detection_metrics(np.array([np.nan, 1.]), np.array([0, 1]))
 
 def test_write_json_infinity_is_null(tmp_path):
     write_json(tmp_path/'x.json', {'a': math.inf, 'b': [math.nan]})
@@ -307,7 +327,8 @@ def trained(toy, tmp_path_factory):
 def test_no_resume_into_a_run_changes_nothing(trained):
     cfg, run, _ = trained
     before = {f.name: f.read_bytes() for f in run.iterdir()}
-    with pytest.raises(RunExistsError, match='holds a run .*a new run never writes over it'): train_lae(cfg, run, resume=False, progress=False)
+    with pytest.raises(RunExistsError, match='holds a run .*a new run never writes over it'):
+        train_lae(cfg, run, resume=False, progress=False)
     assert {f.name: f.read_bytes() for f in run.iterdir()} == before
 
 def test_resume_with_another_config_lists_the_fields(trained):
@@ -318,7 +339,8 @@ def test_resume_with_another_config_lists_the_fields(trained):
 def test_two_trainings_into_one_folder(trained, tmp_path):
     cfg, run, _ = trained
     with exclusive(run/'.lock', 'a test'):
-        with pytest.raises(BusyError, match='another process is already using a training into'): train_lae(cfg, run, progress=False)
+        with pytest.raises(BusyError, match='another process is already using a training into'):
+            train_lae(cfg, run, progress=False)
 
 def test_move_aside_keeps_the_old_run(trained, tmp_path):
     _, run, _ = trained
@@ -326,7 +348,8 @@ def test_move_aside_keeps_the_old_run(trained, tmp_path):
     copy.mkdir()
     (copy/'config.json').write_bytes((run/'config.json').read_bytes())
     moved = move_aside(copy)
-    assert moved.name == 'run.old1' and (moved/'config.json').read_bytes() == (run/'config.json').read_bytes() and not copy.exists()
+    assert (moved.name == 'run.old1' and (moved/'config.json').read_bytes() == (run/'config.json').read_bytes()
+            and not copy.exists())
 
 def test_metrics_json_of_a_run_is_strict_json(trained):
     _, run, _ = trained
@@ -335,7 +358,8 @@ def test_metrics_json_of_a_run_is_strict_json(trained):
 def test_max_epochs_out_of_range_is_refused_before_anything_is_written(toy, tmp_path):
     cfg = LAEConfig(data=str(toy[1]), **TOY)
     for bad in (0, -1, 2.5, True):
-        with pytest.raises(OptionError, match=f'max_epochs={bad!r}: must be a whole number >= 1, or None'): train_lae(cfg, tmp_path/'run', max_epochs=bad, progress=False)
+        with pytest.raises(OptionError, match=f'max_epochs={bad!r}: must be a whole number >= 1, or None'):
+            train_lae(cfg, tmp_path/'run', max_epochs=bad, progress=False)
     assert not (tmp_path/'run').exists()
 
 def test_load_run_stage_3(trained):
@@ -345,7 +369,8 @@ def test_nan_images_stop_training(toy, tmp_path):
     cfg = LAEConfig(data=str(toy[1]), **TOY)
     data = prepare_data(cfg, progress=False)
     data.train = TensorSet(torch.full((16, 3, 32, 32), math.nan), torch.tensor([0, 1] * 8))
-    with pytest.raises(NonFiniteError, match="stage 1 epoch 1 batch 1: latent = nan.*images hold"): train_lae(cfg, tmp_path/'nan', progress=False, data=data)
+    with pytest.raises(NonFiniteError, match="stage 1 epoch 1 batch 1: latent = nan.*images hold"):
+        train_lae(cfg, tmp_path/'nan', progress=False, data=data)
 
 def test_nan_weights_stop_training(toy, tmp_path, monkeypatch):
     cfg = LAEConfig(data=str(toy[1]), **TOY)
@@ -357,7 +382,8 @@ def test_nan_weights_stop_training(toy, tmp_path, monkeypatch):
         with torch.no_grad(): next(model.parameters()).fill_(math.nan)
         return model, D, C
     monkeypatch.setattr(train_mod, 'build_networks', poisoned)
-    with pytest.raises(NonFiniteError, match="images are finite, so the weights diverged"): train_lae(cfg, tmp_path/'w', progress=False, data=data)
+    with pytest.raises(NonFiniteError, match="images are finite, so the weights diverged"):
+        train_lae(cfg, tmp_path/'w', progress=False, data=data)
 
 def test_checkpoint_with_code_is_refused(tmp_path):
     import pickle
@@ -370,7 +396,8 @@ def test_checkpoint_with_code_is_refused(tmp_path):
 # --- the disk and the cache --------------------------------------------------------------------------------------
 def test_full_disk_says_no_space_and_the_path(tmp_path):
     def fill(tmp): raise OSError(28, 'No space left on device')
-    with pytest.raises(DiskFullError, match=f'no space left on the disk holding {tmp_path}'): atomic_write(tmp_path/'x.bin', fill)
+    with pytest.raises(DiskFullError, match=f'no space left on the disk holding {tmp_path}'):
+        atomic_write(tmp_path/'x.bin', fill)
     assert not (tmp_path/'x.bin').exists() and not list(tmp_path.glob('.x.bin.*'))
 
 def test_failed_write_keeps_the_old_file(tmp_path):
@@ -406,38 +433,45 @@ def test_relative_cache_benchmark_is_valid_from_another_directory(tmp_path, monk
     (tmp_path/'a').mkdir()
     (tmp_path/'b').mkdir()
     monkeypatch.chdir(tmp_path/'a')
-    with temporary_env(LAE_NB_CACHE='cache'): manifest = make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False)
+    with temporary_env(LAE_NB_CACHE='cache'):
+        manifest = make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False)
     monkeypatch.chdir(tmp_path/'b')
     assert manifest.is_absolute() and data_problems(read_manifest(manifest), 'postprocess') == []
     monkeypatch.chdir(tmp_path/'a') # the same relative variable, later: the same cache, reused
-    with temporary_env(LAE_NB_CACHE='cache'): assert make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False) == manifest
+    with temporary_env(LAE_NB_CACHE='cache'):
+        assert make_benchmark(img_size=64, n_real_per_split=(12, 4, 4), progress=False) == manifest
 
 @pytest.mark.parametrize('spec', ['center:abc', 'center:-5', 'center:0', 'center:', 'center:1.5'])
 def test_manifest_bad_mask_spec_refused_when_read(tmp_path, spec):
     assert f"line 2: mask spec {spec!r}" in _problems(_manifest(tmp_path, [f'a.png,0,{spec},GL,a,train,t']))
 
 def test_load_mask_bad_spec_names_it():
-    with pytest.raises(MaskSpecError, match="mask spec 'center:-5'"): load_mask('center:-5', (64, 64)) # was an empty mask, in silence
+    # was an empty mask, in silence
+    with pytest.raises(MaskSpecError, match="mask spec 'center:-5'"): load_mask('center:-5', (64, 64))
 
 def test_data_center_mask_larger_than_a_test_image(toy, tmp_path):
     def change(rs):
         fake = next(r for r in rs if r.label == 0 and r.split == 'test')
         return [dataclasses.replace(r, mask_path='center:40') if r is fake else r for r in rs]
-    assert "mask 'center:40' is larger than its 32x32 image" in _data_error(_broken(toy, tmp_path, change)) # before training, not at evaluation
+    # before training, not at evaluation
+    assert "mask 'center:40' is larger than its 32x32 image" in _data_error(_broken(toy, tmp_path, change))
 
 def test_parse_overrides_applies_the_field_rules():
-    for pair, message in (('lr=nan', 'lr=nan: must be a finite number'), ('noise_max_std=inf', 'must be a finite number'),
+    for pair, message in (('lr=nan', 'lr=nan: must be a finite number'),
+                          ('noise_max_std=inf', 'must be a finite number'),
                           ('img_size=100', 'must be a power of two'), ('batch_size=0', 'batch_size=0: must be >= 2')):
         with pytest.raises(ConfigError, match=message): parse_overrides([pair])
 
-@pytest.mark.parametrize('over, message', [(dict(width=1e308), 'width=1e+308: must be > 0 and <= 64'), # was an OverflowError
-                                           (dict(betas=(0.9, 'x')), "betas=(0.9, 'x'): must be two numbers")]) # was a TypeError
+@pytest.mark.parametrize('over, message', [
+    (dict(width=1e308), 'width=1e+308: must be > 0 and <= 64'), # was an OverflowError
+    (dict(betas=(0.9, 'x')), "betas=(0.9, 'x'): must be two numbers")]) # was a TypeError
 def test_config_field_values_that_crashed(over, message):
     with pytest.raises(ConfigError, match=re.escape(message)): LAEConfig(**over)
 
 def test_config_json_holding_a_list_names_the_file(tmp_path):
     (tmp_path/'config.json').write_text('[1, 2]')
-    with pytest.raises(ConfigError, match='config.json: it holds a JSON list, not an object'): LAEConfig.load(tmp_path/'config.json')
+    with pytest.raises(ConfigError, match='config.json: it holds a JSON list, not an object'):
+        LAEConfig.load(tmp_path/'config.json')
 
 @pytest.fixture(scope='module')
 def nan_detector():
@@ -447,15 +481,18 @@ def nan_detector():
 
 def test_predict_image_nan_model_refused(nan_detector, tmp_path):
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path/'x.png')
-    with pytest.raises(NonFiniteScoreError, match="x.png: the model's score is nan"): predict_image(nan_detector, tmp_path/'x.png') # was 'real'
+    with pytest.raises(NonFiniteScoreError, match="x.png: the model's score is nan"):
+        predict_image(nan_detector, tmp_path/'x.png') # was 'real'
 
 def test_predict_tiles_nan_model_refused(nan_detector):
-    with pytest.raises(NonFiniteScoreError, match="the model's score is nan"): predict_tiles(nan_detector, np.zeros((64, 64, 3), np.uint8))
+    with pytest.raises(NonFiniteScoreError, match="the model's score is nan"):
+        predict_tiles(nan_detector, np.zeros((64, 64, 3), np.uint8))
 
 @pytest.mark.parametrize('over', [dict(stride=-5), dict(stride=0), dict(batch_size=0)])
 def test_predict_tiles_bad_tiling_refused(over):
     name = next(iter(over))
-    with pytest.raises(OptionError, match=f'{name}=') as e: predict_tiles(LAEDetector(LAEConfig.preset('tiny').build_model()), np.zeros((80, 80, 3), np.uint8), **over)
+    with pytest.raises(OptionError, match=f'{name}=') as e:
+        predict_tiles(LAEDetector(LAEConfig.preset('tiny').build_model()), np.zeros((80, 80, 3), np.uint8), **over)
     assert e.value.name == name
 
 def test_explorers_refuse_a_nan_model(nan_detector, toy):
@@ -472,12 +509,15 @@ def test_manifest_formula_fields_neutralised_and_read_back(tmp_path):
     assert not any(f.startswith(('=', '+', '-', '@')) for f in fields) and read_manifest(tmp_path/'m.csv') == recs
 
 def test_fork_of_the_shipped_model_runs_stage2(toy, tmp_path):
-    cfg = dataclasses.replace(LAEConfig.load(shipped_run_dir()/'config.json'), n_active=4, stage2_epochs=1, masked_per_batch=2, device='cpu')
+    cfg = dataclasses.replace(LAEConfig.load(shipped_run_dir()/'config.json'), n_active=4, stage2_epochs=1,
+                              masked_per_batch=2, device='cpu')
     fork_stage1(shipped_run_dir(), cfg, tmp_path/'fork') # was: "has not finished stage 1 yet"
-    data = prepare_data(dataclasses.replace(cfg, data=str(toy[1]), task='toy'), progress=False) # the toy data, to keep it quick
+    # the toy data, to keep it quick
+    data = prepare_data(dataclasses.replace(cfg, data=str(toy[1]), task='toy'), progress=False)
     metrics = train_lae(cfg, tmp_path/'fork', progress=False, data=data)
     assert metrics['selection']['n_requests'] == 4 and (tmp_path/'fork/model.safetensors').is_file()
 
 def test_fork_with_other_stage1_fields_says_what_to_set(tmp_path):
-    with pytest.raises(ConfigError, match=re.escape('(lae train: --set benchmark_size=2000 max_train=none stage1_epochs=16)')):
+    with pytest.raises(ConfigError,
+                       match=re.escape('(lae train: --set benchmark_size=2000 max_train=none stage1_epochs=16)')):
         fork_stage1(shipped_run_dir(), LAEConfig.preset('tiny'), tmp_path/'fork')

@@ -1,4 +1,5 @@
-"""Bad inputs and faults of the `lae` command (issues 13, 16 and 20), one test per case, each asserting the message or the result.
+"""Bad inputs and faults of the `lae` command (issues 13, 16 and 20), one test per case, each asserting the message or
+the result.
 
 `main` runs in this process (stdout and stderr captured); the light-import check runs in a subprocess.
 """
@@ -30,9 +31,11 @@ def image(path: Path, size=(48, 40), seed=0) -> Path:
 
 def png_header(path: Path, width: int, height: int) -> Path:
     "A PNG whose header claims width x height and that holds no pixel data: only decoding it would notice."
-    def chunk(kind: bytes, data: bytes) -> bytes: return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
     ihdr = struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\x00' * 16)) + chunk(b'IEND', b''))
+    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\x00' * 16))
+                     + chunk(b'IEND', b''))
     return path
 
 
@@ -58,19 +61,24 @@ def test_plain_lae_prints_help(capsys):
 
 def test_help_loads_no_heavy_module():
     probe = ('import sys\nfrom lae_nb.cli import main\ntry: main(["--help"])\nexcept SystemExit: pass\n'
-             'print(sorted(m for m in ("torch", "torchvision", "sklearn", "matplotlib") if m in sys.modules), file=sys.stderr)')
-    res = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1])})
+             'print(sorted(m for m in ("torch", "torchvision", "sklearn", "matplotlib") if m in sys.modules), '
+             'file=sys.stderr)')
+    res = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                         env={**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1])})
     assert res.returncode == 0 and 'usage: lae' in res.stdout and res.stderr.strip() == '[]', res.stderr
 
 
 def test_train_help_loads_no_torch_and_answers_in_under_a_second():
-    "lae train --help, in a fresh process: no torch (nor numpy, matplotlib) and under 1 s of CPU time, what it takes on an idle machine (issue 22)."
+    ("lae train --help, in a fresh process: no torch (nor numpy, matplotlib) and under 1 s of CPU time, "
+     "what it takes on an idle machine (issue 22).")
     probe = ('import sys\nfrom lae_nb.cli import main\ntry: main(["train", "--help"])\nexcept SystemExit: pass\n'
              'print(sorted(m for m in ("torch", "numpy", "matplotlib") if m in sys.modules), file=sys.stderr)')
     before = os.times()
-    res = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1])})
+    res = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                         env={**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1])})
     after = os.times()
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system) # the interpreter's start included
+    # the interpreter's start included
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     assert res.returncode == 0 and 'LAEConfig fields' in res.stdout and res.stderr.strip() == '[]', res.stderr
     assert cpu < 1.0, f'lae train --help took {cpu:.2f} s of CPU time'
 
@@ -87,7 +95,8 @@ def test_input_named_like_an_overlay_is_left_unchanged(capsys, tmp_path):
     before = x_lae.read_bytes()
     code, out, _ = lae(capsys, 'predict', x, x_lae, '--out', tmp_path)
     assert code == 0 and x_lae.read_bytes() == before
-    assert sorted(line.split('\t')[3] for line in out.splitlines()) == [str(tmp_path/'x.png_lae.png'), str(tmp_path/'x_lae.png_lae.png')]
+    assert sorted(line.split('\t')[3] for line in out.splitlines()) == [str(tmp_path/'x.png_lae.png'),
+                                                                        str(tmp_path/'x_lae.png_lae.png')]
 
 
 def test_output_that_would_replace_an_input_is_refused(capsys, tmp_path):
@@ -100,7 +109,8 @@ def test_output_that_would_replace_an_input_is_refused(capsys, tmp_path):
 def test_same_name_in_two_folders_gives_two_outputs(capsys, tmp_path):
     a, b = image(tmp_path/'a/x.png'), image(tmp_path/'b/x.png', seed=1)
     code, _, _ = lae(capsys, 'predict', a, b, '--out', tmp_path/'out')
-    assert code == 0 and {p.relative_to(tmp_path/'out').as_posix() for p in (tmp_path/'out').rglob('*.png')} == {'a/x.png_lae.png', 'b/x.png_lae.png'}
+    made = {p.relative_to(tmp_path/'out').as_posix() for p in (tmp_path/'out').rglob('*.png')}
+    assert code == 0 and made == {'a/x.png_lae.png', 'b/x.png_lae.png'}
 
 
 def test_same_stem_two_formats_gives_two_outputs(capsys, tmp_path):
@@ -171,7 +181,8 @@ def test_missing_file_is_reported_and_the_others_run(capsys, tmp_path):
     good = image(tmp_path/'good.png')
     code, out, err = lae(capsys, 'predict', tmp_path/'missing.png', good, '--out', tmp_path/'out')
     assert code == 1 and 'missing.png: no such file or folder' in err and out.startswith(str(good))
-    assert [(Path(r['path']).name, r['label'] == 'error') for r in rows(tmp_path/'out/lae_results.csv')] == [('missing.png', True), ('good.png', False)]
+    failed = [(Path(r['path']).name, r['label'] == 'error') for r in rows(tmp_path/'out/lae_results.csv')]
+    assert failed == [('missing.png', True), ('good.png', False)]
 
 
 # --- bad files ---
@@ -198,7 +209,8 @@ def test_too_many_pixels_refused_before_decoding(capsys, tmp_path, monkeypatch):
 
 
 def test_max_pixels_option(capsys, tmp_path):
-    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png', size=(48, 40)), '--out', tmp_path/'out', '--max-pixels', '1000')
+    code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png', size=(48, 40)), '--out', tmp_path/'out',
+                       '--max-pixels', '1000')
     assert code == 1 and 'x.png: 48x40 = 0.0 megapixels, above --max-pixels=1000' in err
 
 
@@ -209,13 +221,15 @@ def test_nan_model_is_an_error_naming_the_file(capsys, tmp_path):
     model.encoder.fc.weight.data.fill_(float('nan'))
     save_weights(model, tmp_path/'nan_run/model.safetensors')
     shutil.copy(shipped_run_dir()/'config.json', tmp_path/'nan_run/config.json')
-    code, out, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--run', tmp_path/'nan_run', '--out', tmp_path/'out')
+    code, out, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--run', tmp_path/'nan_run',
+                         '--out', tmp_path/'out')
     assert code == 1 and out == '' and "x.png: the model's score is nan (not a finite number)" in err
     assert rows(tmp_path/'out/lae_results.csv')[0]['label'] == 'error'
 
 
 def test_results_as_strict_json(capsys, tmp_path):
-    code, _, _ = lae(capsys, 'predict', image(tmp_path/'x.png'), tmp_path/'nope.png', '--out', tmp_path/'out', '--no-overlay', '--format', 'json')
+    code, _, _ = lae(capsys, 'predict', image(tmp_path/'x.png'), tmp_path/'nope.png', '--out', tmp_path/'out',
+                     '--no-overlay', '--format', 'json')
     text = (tmp_path/'out/lae_results.json').read_text()
     res = json.loads(text, parse_constant=lambda c: pytest.fail(f'{c} is not strict JSON'))
     assert code == 1 and [r['label'] == 'error' for r in res] == [True, False] and res[1]['output'] == ''
@@ -236,11 +250,12 @@ def test_train_bad_field_value_names_the_field(capsys, tmp_path):
 
 def test_train_layout_needs_a_folder(capsys, tmp_path):
     (tmp_path/'m.csv').write_text('path,label\n')
-    code, _, err = lae(capsys, 'train', '--data', tmp_path/'m.csv', '--layout', 'faceforensics', '--out', tmp_path/'run')
+    code, _, err = lae(capsys, 'train', '--data', tmp_path/'m.csv', '--layout', 'faceforensics',
+                       '--out', tmp_path/'run')
     assert code == 2 and 'needs --data FOLDER' in err and not (tmp_path/'run').exists()
 
 
-# --- issue 20, second round: each case below failed (lost results, a traceback, a silent pass, a blocked retry) before its fix ---
+# --- issue 20, round 2: each case failed before its fix (lost results, a traceback, a silent pass, a blocked retry)
 
 def no_model(monkeypatch):
     "Make loading a model fail, to show that a refusal came before it."
@@ -255,7 +270,8 @@ def test_second_predict_into_a_busy_folder_is_refused(capsys, tmp_path):
     (tmp_path/'out').mkdir()
     with exclusive(tmp_path/'out', 'the output folder'): # what a first `lae predict` into it holds while it runs
         code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out')
-    assert code == 1 and 'another process is already using the output folder' in err and list((tmp_path/'out').iterdir()) == []
+    assert (code == 1 and 'another process is already using the output folder' in err
+            and list((tmp_path/'out').iterdir()) == [])
 
 
 def test_killed_predict_resumes_without_rescoring(capsys, tmp_path, monkeypatch):
@@ -271,9 +287,11 @@ def test_killed_predict_resumes_without_rescoring(capsys, tmp_path, monkeypatch)
     assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png', '1.png'] # kept what it did
     code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out')
     assert code == 2 and '--resume' in err # a plain rerun is refused and says how to finish
-    monkeypatch.setattr(lae_nb.predict_files, 'predict_row', lambda detector, path, *a: (scored.append(path.name), real_row(detector, path, *a))[1])
+    monkeypatch.setattr(lae_nb.predict_files, 'predict_row',
+                        lambda detector, path, *a: (scored.append(path.name), real_row(detector, path, *a))[1])
     code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out', '--resume')
-    assert code == 0 and scored == ['0.png', '1.png', '2.png', '3.png'] and '4 scored (2 of them by the run it resumed)' in err
+    assert (code == 0 and scored == ['0.png', '1.png', '2.png', '3.png']
+            and '4 scored (2 of them by the run it resumed)' in err)
     assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png', '1.png', '2.png', '3.png']
 
 
@@ -289,7 +307,8 @@ def test_full_disk_keeps_the_rows_already_scored(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(lae_nb.predict_files, 'write_overlay', fills_the_disk)
     code, _, err = lae(capsys, 'predict', tmp_path/'in', '--out', tmp_path/'out')
     assert code == 1 and 'lae predict: error: no space left on the disk' in err and 'Traceback' not in err
-    assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png'] # was: no results file at all
+    # was: no results file at all
+    assert [Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')] == ['0.png']
 
 
 def test_outputs_colliding_with_each_other_are_refused(capsys, tmp_path, monkeypatch):
@@ -312,7 +331,8 @@ def test_read_only_output_folder_is_one_line(capsys, tmp_path, monkeypatch):
     def read_only(**kw): raise OSError(errno.EROFS, 'Read-only file system')
     monkeypatch.setattr(lae_nb.files.tempfile, 'mkstemp', read_only)
     code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out')
-    assert code == 1 and err.startswith('lae predict: error: ') and '(Read-only file system); choose another --out' in err and 'Traceback' not in err
+    assert (code == 1 and err.startswith('lae predict: error: ')
+            and '(Read-only file system); choose another --out' in err and 'Traceback' not in err)
 
 
 def test_results_csv_neutralises_formulas_and_keeps_numbers(capsys, tmp_path):
@@ -326,15 +346,17 @@ def test_results_csv_neutralises_formulas_and_keeps_numbers(capsys, tmp_path):
     assert sorted(Path(r['path']).name for r in read_results(tmp_path/'out/lae_results.csv')) == sorted(names)
 
 
-@pytest.mark.parametrize('flag, value', [('--stride', '-5'), ('--stride', '0'), ('--batch-size', '0'), ('--max-pixels', '0'),
-                                         ('--alpha', '2'), ('--alpha', 'nan')])
+@pytest.mark.parametrize('flag, value', [('--stride', '-5'), ('--stride', '0'), ('--batch-size', '0'),
+                                         ('--max-pixels', '0'), ('--alpha', '2'), ('--alpha', 'nan')])
 def test_predict_numeric_options_refused_before_anything(capsys, tmp_path, monkeypatch, flag, value):
     no_model(monkeypatch)
     code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out', flag, value)
-    assert code == 2 and f'lae predict: error: argument {flag}: {flag[2:].replace("-", "_")}=' in err and not (tmp_path/'out').exists()
+    assert (code == 2 and f'lae predict: error: argument {flag}: {flag[2:].replace("-", "_")}=' in err
+            and not (tmp_path/'out').exists())
 
 
-@pytest.mark.parametrize('args, named', [(['--max-epochs', '0'], '--max-epochs'), (['--batch-size', '0'], '--batch-size'),
+@pytest.mark.parametrize('args, named', [(['--max-epochs', '0'], '--max-epochs'),
+                                         (['--batch-size', '0'], '--batch-size'),
                                          (['--lr', 'nan'], '--lr'), (['--stage1-epochs', '-1'], '--stage1-epochs')])
 def test_train_numeric_flags_refused_while_parsing(capsys, tmp_path, args, named):
     code, _, err = lae(capsys, 'train', *args, '--out', tmp_path/'run')
@@ -365,21 +387,23 @@ def mask_folder(root: Path, masks: bool) -> Path:
             Image.fromarray(mask).save(root/'masks'/f'{i}.png')
     return root
 
-TINY = ['--quiet', '--img-size', '32', '--set', 'stage1_epochs=1', 'stage2_epochs=1', 'width=0.125', 'disc_base=8', 'batch_size=8',
-        'masked_per_batch=2', 'device=cpu']
+TINY = ['--quiet', '--img-size', '32', '--set', 'stage1_epochs=1', 'stage2_epochs=1', 'width=0.125', 'disc_base=8',
+        'batch_size=8', 'masked_per_batch=2', 'device=cpu']
 
 
 def test_train_folder_without_masks_says_how_and_trains_with_n_active_0(capsys, tmp_path):
     data = mask_folder(tmp_path/'data', masks=False)
     code, _, err = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)
     assert code == 1 and 'without a mask' in err and '--n-active 0 or --selection none' in err
-    code, out, _ = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run0', '--n-active', '0', *TINY)
+    code, out, _ = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run0',
+                       '--n-active', '0', *TINY)
     assert code == 0 and (tmp_path/'run0/model.safetensors').is_file() and '| seen' in out
 
 
 def test_failed_folder_run_does_not_block_its_retry(capsys, tmp_path):
     data = mask_folder(tmp_path/'data', masks=False)
-    assert lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)[0] == 1 # no masks: refused
+    # no masks: refused
+    assert lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)[0] == 1
     mask_folder(data, masks=True) # the user adds them
     code, _, err = lae(capsys, 'train', '--data', data, '--task', 'mine', '--out', tmp_path/'run', *TINY)
     assert code == 0 and 'the folder changed' not in err and (tmp_path/'run/model.safetensors').is_file()
@@ -387,8 +411,10 @@ def test_failed_folder_run_does_not_block_its_retry(capsys, tmp_path):
 
 def test_reuse_stage1_of_the_shipped_model_says_what_to_set(capsys, tmp_path):
     from lae_nb.runs import shipped_run_dir
-    code, _, err = lae(capsys, 'train', '--reuse-stage1', shipped_run_dir(), '--n-active', '10', '--out', tmp_path/'fork')
-    assert code == 1 and '--set benchmark_size=2000 max_train=none stage1_epochs=16' in err and 'has not finished stage 1' not in err
+    code, _, err = lae(capsys, 'train', '--reuse-stage1', shipped_run_dir(), '--n-active', '10',
+                       '--out', tmp_path/'fork')
+    assert (code == 1 and '--set benchmark_size=2000 max_train=none stage1_epochs=16' in err
+            and 'has not finished stage 1' not in err)
     assert 'Traceback' not in err and not (tmp_path/'fork/checkpoint.pt').exists()
 
 
@@ -406,9 +432,11 @@ def test_eval_json_into_an_unwritable_folder_is_refused_before_the_work(capsys, 
 def test_device_cuda_without_a_gpu_is_one_line_and_debug_shows_the_traceback(capsys, tmp_path):
     x = image(tmp_path/'x.png')
     code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out', '--device', 'cuda')
-    assert code == 1 and err.strip().startswith("lae predict: error: device='cuda' was requested but CUDA is not available") and 'Traceback' not in err
+    assert code == 1 and err.strip().startswith("lae predict: error: device='cuda' was requested but CUDA "
+                                                "is not available") and 'Traceback' not in err
     code, _, err = lae(capsys, 'predict', x, '--out', tmp_path/'out2', '--device', 'cuda', '--debug')
-    assert code == 1 and 'Traceback (most recent call last)' in err and err.strip().endswith('pass device=None to pick automatically.')
+    assert (code == 1 and 'Traceback (most recent call last)' in err
+            and err.strip().endswith('pass device=None to pick automatically.'))
 
 
 def test_unexpected_error_is_one_line_with_its_type(capsys, tmp_path, monkeypatch):
@@ -416,7 +444,8 @@ def test_unexpected_error_is_one_line_with_its_type(capsys, tmp_path, monkeypatc
     def broken(*a, **k): raise TypeError('something lae_nb did not expect')
     monkeypatch.setattr(lae_nb.predict_files, 'load_detector', broken)
     code, _, err = lae(capsys, 'predict', image(tmp_path/'x.png'), '--out', tmp_path/'out')
-    assert code == 1 and 'lae predict: error: TypeError: something lae_nb did not expect (lae --debug shows where it was raised)' in err
+    assert code == 1 and ('lae predict: error: TypeError: something lae_nb did not expect '
+                          '(lae --debug shows where it was raised)') in err
 
 
 FIRST_WAITS = """import sys, time
@@ -436,15 +465,21 @@ def test_two_predict_processes_into_one_folder_lose_nothing(tmp_path):
     for i in range(4): image(tmp_path/'a'/f'{i}.png', seed=i)
     image(tmp_path/'b/other.png', seed=99)
     env = {**os.environ, 'PYTHONPATH': str(Path(__file__).parents[1]), 'OMP_NUM_THREADS': '1'}
-    first = subprocess.Popen([sys.executable, '-c', FIRST_WAITS, str(tmp_path/'go'), 'predict', str(tmp_path/'a'), '--out', str(tmp_path/'out')],
+    first = subprocess.Popen([sys.executable, '-c', FIRST_WAITS, str(tmp_path/'go'), 'predict', str(tmp_path/'a'),
+                              '--out', str(tmp_path/'out')],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while first.poll() is None and not (tmp_path/'out').exists(): time.sleep(0.05) # it has made its folder, and locks it next
+    # it has made its folder, and locks it next
+    while first.poll() is None and not (tmp_path/'out').exists(): time.sleep(0.05)
     time.sleep(1) # it holds the lock and waits in its first file
-    second = subprocess.run([sys.executable, '-c', 'import sys; from lae_nb.cli import main; sys.exit(main(sys.argv[1:]))', 'predict',
-                             str(tmp_path/'b'), '--out', str(tmp_path/'out'), '--overwrite'], env=env, capture_output=True, text=True)
+    second = subprocess.run([sys.executable, '-c',
+                             'import sys; from lae_nb.cli import main; sys.exit(main(sys.argv[1:]))', 'predict',
+                             str(tmp_path/'b'), '--out', str(tmp_path/'out'), '--overwrite'], env=env,
+                            capture_output=True, text=True)
     (tmp_path/'go').touch()
     first_err = first.communicate(timeout=120)[1]
     assert first.returncode == 0, first_err
-    assert second.returncode == 1 and 'another process is already using the output folder' in second.stderr, second.stderr # was: both exit 0
-    assert sorted(Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv')) == ['0.png', '1.png', '2.png', '3.png'] # the first's, whole
+    assert second.returncode == 1, second.stderr # was: both exit 0
+    assert 'another process is already using the output folder' in second.stderr, second.stderr
+    names = sorted(Path(r['path']).name for r in rows(tmp_path/'out/lae_results.csv'))
+    assert names == ['0.png', '1.png', '2.png', '3.png'] # the first's, whole
     assert not (tmp_path/'out/other.png_lae.png').exists()

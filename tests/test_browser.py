@@ -26,8 +26,9 @@ import pytest
 
 NB = Path(__file__).resolve().parent.parent / 'nbs' / '20_widgets.ipynb'
 CHROMIUM = Path('/usr/bin/chromium')
-CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-extensions']
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+                 '--disable-extensions']
 SCREENSHOT_DIR = Path(os.environ.get('LAE_SCREENSHOT_DIR', Path(tempfile.gettempdir()) / 'lae_nb_browser'))
 RUN_TIMEOUT_MS = 400_000 # running every cell of the notebook on a small shared CPU
 
@@ -35,7 +36,8 @@ RUN_TIMEOUT_MS = 400_000 # running every cell of the notebook on a small shared 
 def _skip_reason() -> str | None:
     if not CHROMIUM.exists(): return f'{CHROMIUM} is missing: run .ci/browser_setup.sh (apt-get install chromium)'
     try: import playwright.sync_api # noqa: F401
-    except ImportError: return 'the playwright Python package is missing: pip install playwright (no browser download needed)'
+    except ImportError:
+        return 'the playwright Python package is missing: pip install playwright (no browser download needed)'
     return None
 
 
@@ -48,7 +50,8 @@ def _free_port() -> int:
 def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120):
     t0 = time.time()
     while time.time() - t0 < timeout:
-        if proc.poll() is not None: raise RuntimeError(f'jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}')
+        if proc.poll() is not None:
+            raise RuntimeError(f'jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}')
         try:
             with urllib.request.urlopen(url, timeout=2): return
         except OSError: time.sleep(0.5)
@@ -73,9 +76,10 @@ def lab(tmp_path):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / 'config'), JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / 'workspaces'), JUPYTER_RUNTIME_DIR=str(tmp_path / 'runtime'))
     port, token, log = _free_port(), secrets.token_hex(24), tmp_path / 'jupyterlab.log'
-    cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}', '--ServerApp.port_retries=0',
-           f'--IdentityProvider.token={token}', '--allow-root', f'--ServerApp.root_dir={root}',
-           '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
+    cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+           '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}', '--allow-root',
+           f'--ServerApp.root_dir={root}', '--LabApp.news_url=None',
+           '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
     with open(log, 'w') as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     try:

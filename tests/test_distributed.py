@@ -12,12 +12,14 @@ from pathlib import Path
 def test_two_processes_train_one_model(tmp_path):
     lae = shutil.which('lae', path=str(Path(sys.executable).parent)) or shutil.which('lae')
     out = tmp_path/'run'
-    res = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', lae, 'train', '--preset', 'tiny',
-                          '--stage1-epochs', '1', '--stage2-epochs', '1', '--out', str(out), '--quiet'],
+    res = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', lae,
+                          'train', '--preset', 'tiny', '--stage1-epochs', '1', '--stage2-epochs', '1', '--out',
+                          str(out), '--quiet'],
                          capture_output=True, text=True, timeout=900, env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     metrics = json.loads((out/'metrics.json').read_text())
     assert metrics['distributed'] == {'world_size': 2, 'ranks_agree': True}, metrics.get('distributed')
     log = [json.loads(line) for line in (out/'log.jsonl').read_text().splitlines()]
-    assert [(r['stage'], r['epoch'], r['world_size']) for r in log] == [(1, 1, 2), (2, 1, 2)] # one writer: each epoch logged once
+    # one writer: each epoch logged once
+    assert [(r['stage'], r['epoch'], r['world_size']) for r in log] == [(1, 1, 2), (2, 1, 2)]
     assert (out/'report.md').is_file() and res.stdout.count('wrote ') == 1 # one report, written by the first process

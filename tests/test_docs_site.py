@@ -12,7 +12,8 @@ stored order; every other built notebook that holds image outputs is checked the
 By default the index, SUBSET and every API page are built (about a minute here); LAE_DOCS_FULL=1 (CI) builds every
 notebook. Needs docs/requirements.txt installed; skipped with the reason otherwise.
 """
-import base64, functools, http.server, importlib.util, io, json, os, re, shutil, statistics, struct, subprocess, sys, threading, time
+import base64, functools, http.server, importlib.util, io, json, os, re, shutil, statistics, struct, subprocess, sys
+import threading, time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,8 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path('/usr/bin/chromium')
-CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-extensions']
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+                 '--disable-extensions']
 FULL = os.environ.get('LAE_DOCS_FULL') == '1'
 SUBSET = ('03_model', '05_cam', '08_detector', '20_widgets')
 FIGURE_NB, FIGURE_SIZES = '05_cam', [(320, 200), (240, 240), (400, 120)]
@@ -50,19 +52,23 @@ def png_size(b64):
 def give_outputs(nb_path, sizes):
     "Store a PNG of each size after the first lesson code cells (in order) and a live widget's output after the next."
     nb = json.loads(nb_path.read_text())
-    cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and not ''.join(c['source']).startswith(('#|', '# Setup'))]
+    cells = [c for c in nb['cells']
+             if c['cell_type'] == 'code' and not ''.join(c['source']).startswith(('#|', '# Setup'))]
     for c, (w, h), rgb in zip(cells, sizes, [(200, 30, 30), (30, 160, 60), (40, 60, 200)]):
-        c['outputs'] = [{'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': png(w, h, rgb), 'text/plain': '<Figure>'}}]
+        c['outputs'] = [{'output_type': 'display_data', 'metadata': {},
+                         'data': {'image/png': png(w, h, rgb), 'text/plain': '<Figure>'}}]
     view = {'version_major': 2, 'version_minor': 0, 'model_id': '0123456789abcdef'}
     cells[len(sizes)]['outputs'] = [{'output_type': 'display_data', 'metadata': {},
-                                     'data': {'application/vnd.jupyter.widget-view+json': view, 'text/plain': 'VBox(...)'}}]
+                                     'data': {'application/vnd.jupyter.widget-view+json': view,
+                                              'text/plain': 'VBox(...)'}}]
     nb_path.write_text(json.dumps(nb, indent=1))
 
 
 def stored_figures(nb):
     "The sizes of a notebook's stored PNG outputs, in order (hidden cells' outputs are not shown, so not counted)."
     return [png_size(o['data']['image/png']) for c in nb['cells'] if c['cell_type'] == 'code'
-            and not re.match(r'#\|\s*(hide|export)', ''.join(c['source'])) for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
+            and not re.match(r'#\|\s*(hide|export)', ''.join(c['source'])) for o in c.get('outputs', [])
+            if 'image/png' in o.get('data', {})]
 
 
 def hidden_lines(nb):
@@ -86,15 +92,15 @@ def serve(folder):
 
 
 PAGE_JS = '''() => ({
-  images: [...document.images].map(i => ({src: i.currentSrc || i.src, w: i.naturalWidth, h: i.naturalHeight, complete: i.complete,
-           output: !!i.closest('.jp-OutputArea-output, .output_area, .cell_output'), alt: i.alt,
+  images: [...document.images].map(i => ({src: i.currentSrc || i.src, w: i.naturalWidth, h: i.naturalHeight,
+           complete: i.complete, output: !!i.closest('.jp-OutputArea-output, .output_area, .cell_output'), alt: i.alt,
            link: i.closest('a') ? i.closest('a').href : ''})),
   links: [...document.querySelectorAll('a[href]')].map(a => a.href),
   ids: [...document.querySelectorAll('[id]')].map(e => e.id),
   text: document.body.innerText,
   math: document.querySelectorAll('mjx-container').length,
-  dollars: [...document.querySelectorAll('p, li, td, .arithmatex')].filter(e => !e.closest('pre, code')).map(e => e.innerText)
-           .join('\\n').split('$$').length - 1,
+  dollars: [...document.querySelectorAll('p, li, td, .arithmatex')].filter(e => !e.closest('pre, code'))
+           .map(e => e.innerText).join('\\n').split('$$').length - 1,
 })'''
 
 
@@ -123,7 +129,8 @@ def read_site(site, names):
                 page.wait_for_function('[...document.images].every(i => i.complete)', timeout=30_000)
                 info = page.evaluate(PAGE_JS)
                 info.update(load_s=time.time() - t0, bytes=sum(sizes), blocked=sorted(blocked),
-                            errors=[t for t, url in errors if url not in blocked]) # a blocked request's error names its URL
+                            # a blocked request's error names its URL
+                            errors=[t for t, url in errors if url not in blocked])
                 res[name] = info
                 ctx.close()
             res['_search'] = search(browser, base)
@@ -161,7 +168,8 @@ def link_problems(site, base_pages, pages):
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    "The site built from a copy of nbs/ in which FIGURE_NB holds stored outputs: (site folder, built stems, nbs copy, build s)."
+    ("The site built from a copy of nbs/ in which FIGURE_NB holds stored outputs: (site folder, built stems, "
+     "nbs copy, build s).")
     reason = _skip_reason()
     if reason: pytest.skip(reason)
     tmp = tmp_path_factory.mktemp('docs')
@@ -170,20 +178,22 @@ def site(tmp_path_factory):
     give_outputs(nbs / f'{FIGURE_NB}.ipynb', FIGURE_SIZES)
     only = [] if FULL else list(SUBSET)
     t0 = time.time()
-    subprocess.run([sys.executable, str(ROOT / 'tools' / 'docs.py'), 'build', '--nbs', str(nbs), '--out', str(tmp / 'site'),
-                    '--work', str(tmp / 'work'), '--only', *only], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, str(ROOT / 'tools' / 'docs.py'), 'build', '--nbs', str(nbs), '--out',
+                    str(tmp / 'site'), '--work', str(tmp / 'work'), '--only', *only], check=True, cwd=ROOT)
     stems = [p.stem for p in sorted((tmp / 'work' / 'docs').glob('*.ipynb'))]
     return tmp / 'site', stems, nbs, time.time() - t0
 
 
 def test_site_in_browser(site):
     folder, stems, nbs, build_s = site
-    names = sorted(str(p.relative_to(folder)) for p in folder.rglob('*.html') if p.parts[len(folder.parts)] != '_static')
+    names = sorted(str(p.relative_to(folder)) for p in folder.rglob('*.html')
+                   if p.parts[len(folder.parts)] != '_static')
     t0 = time.time()
     pages = read_site(folder, names)
     hits = pages.pop('_search')
     problems = [f'{n}: console: {e}' for n, i in pages.items() for e in i['errors']]
-    problems += [f'{n}: image {i["src"][:120]} did not load' for n, info in pages.items() for i in info['images'] if not i['w'] or not i['h']]
+    problems += [f'{n}: image {i["src"][:120]} did not load' for n, info in pages.items() for i in info['images']
+                 if not i['w'] or not i['h']]
     problems += link_problems(folder, names, pages)
     for stem in stems:
         nb, info = json.loads((nbs / f'{stem}.ipynb').read_text()), pages[f'{stem}.html']
@@ -193,15 +203,20 @@ def test_site_in_browser(site):
         if '$$' in json.dumps([c['source'] for c in nb['cells'] if c['cell_type'] == 'markdown']) and not info['math']:
             problems.append(f'{stem}: equations not typeset')
         if info['dollars']: problems.append(f'{stem}: {info["dollars"]} "$$" left as text')
-        if stem != 'index' and not any(i['link'].endswith(f'/nbs/{stem}.ipynb') and 'colab' in i['link'] and i['w'] for i in info['images']):
+        if stem != 'index' and not any(i['link'].endswith(f'/nbs/{stem}.ipynb') and 'colab' in i['link'] and i['w']
+                                       for i in info['images']):
             problems.append(f'{stem}: no Colab badge')
     api = pages['api/detector.html']
-    problems += [f'api/detector.html does not list {n}' for n in ('Detector', 'predict_image') if n.lower() not in api['ids'] or n not in api['text']]
-    if FIGURE_NB in stems and WIDGET_NOTE not in pages[f'{FIGURE_NB}.html']['text']: problems.append('the widget output shows no note')
-    if not any(re.search(r'detector\.html(\?[^#]*)?#predict', h) for h in hits): problems.append(f'search for predict_image found {hits[:5]}')
+    problems += [f'api/detector.html does not list {n}' for n in ('Detector', 'predict_image')
+                 if n.lower() not in api['ids'] or n not in api['text']]
+    if FIGURE_NB in stems and WIDGET_NOTE not in pages[f'{FIGURE_NB}.html']['text']:
+        problems.append('the widget output shows no note')
+    if not any(re.search(r'detector\.html(\?[^#]*)?#predict', h) for h in hits):
+        problems.append(f'search for predict_image found {hits[:5]}')
     weights = [i['bytes'] for i in pages.values()]
     mb = sum(f.stat().st_size for f in folder.rglob('*') if f.is_file()) / 2**20
     print(f'\ndocs site: {len(stems)} notebooks, {len(names)} pages, {mb:.1f} MB; built in {build_s:.0f} s, read in '
-          f'{time.time() - t0:.0f} s; page weight median {statistics.median(weights) / 2**10:.0f} KiB, max {max(weights) / 2**10:.0f} KiB')
+          f'{time.time() - t0:.0f} s; page weight median {statistics.median(weights) / 2**10:.0f} KiB, '
+          f'max {max(weights) / 2**10:.0f} KiB')
     assert not problems, '\n'.join(problems[:40])
     assert [(i['w'], i['h']) for i in pages[f'{FIGURE_NB}.html']['images'] if i['output']] == FIGURE_SIZES

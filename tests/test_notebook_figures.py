@@ -18,7 +18,8 @@ SKIP_FLAGS = {'slow', 'cuda', 'browser'} # as test_notebooks.py leaves them out 
 FIGURE_REPR = re.compile(r'^\s*<(matplotlib\.figure\.)?Figure size [^>]*>\s*$')
 
 pytestmark = pytest.mark.skipif(os.environ.get('LAE_FIGURE_TEST') != '1',
-                                reason='set LAE_FIGURE_TEST=1 to execute the notebooks that draw figures (about two minutes)')
+                                reason='set LAE_FIGURE_TEST=1 to execute the notebooks that draw figures '
+                                       '(about two minutes)')
 
 
 def _flags(src: str) -> set:
@@ -29,7 +30,8 @@ def _texts(output) -> list[str]:
     "The text an output shows: a stream's text, or a display's text/plain when it has no richer picture."
     if output.get('output_type') == 'stream': return [output.get('text', '')]
     data = output.get('data', {})
-    if 'text/plain' in data and not {'image/png', 'image/svg+xml', 'application/vnd.jupyter.widget-view+json'} & set(data):
+    if ('text/plain' in data
+            and not {'image/png', 'image/svg+xml', 'application/vnd.jupyter.widget-view+json'} & set(data)):
         return [data['text/plain']]
     return []
 
@@ -46,7 +48,8 @@ def test_notebook_shows_images(name, monkeypatch):
     monkeypatch.setenv('IN_TEST', '1') # the kernel inherits it: the same shrunk workloads as nbdev-test
     path = NBS / f'{name}.ipynb'
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and (_flags(c.source) & SKIP_FLAGS or '#| eval: false' in c.source))]
+    nb.cells = [c for c in nb.cells
+                if not (c.cell_type == 'code' and (_flags(c.source) & SKIP_FLAGS or '#| eval: false' in c.source))]
     NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(NBS)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs]
     n_png = sum('image/png' in o.get('data', {}) for o in outputs)

@@ -39,14 +39,17 @@ import nbformat
 from nbclient import NotebookClient
 os.environ['IN_TEST'] = '1'
 SKIP = {'slow', 'cuda', 'browser'}
-def flags(src): return {l[3:].strip().split(':')[0].split()[0] for l in src.splitlines() if l.startswith('#| ') and l[3:].strip()}
+def flags(src):
+    return {l[3:].strip().split(':')[0].split()[0] for l in src.splitlines() if l.startswith('#| ') and l[3:].strip()}
 failed = []
 for p in sorted(Path(sys.argv[1]).glob('*.ipynb')):
     nb = nbformat.read(p, as_version=4)
-    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and (flags(c.source) & SKIP or '#| eval: false' in c.source))]
+    nb.cells = [c for c in nb.cells
+                if not (c.cell_type == 'code' and (flags(c.source) & SKIP or '#| eval: false' in c.source))]
     t0 = time.time()
     try:
-        NotebookClient(nb, timeout=1200, kernel_name='python3', resources={'metadata': {'path': str(p.parent)}}).execute()
+        NotebookClient(nb, timeout=1200, kernel_name='python3',
+                       resources={'metadata': {'path': str(p.parent)}}).execute()
         print(f'ran {p.name} in {time.time() - t0:.0f} s', flush=True)
     except Exception as e:
         failed.append(p.name); print(f'FAILED {p.name}: {str(e)[-1500:]}', flush=True)
@@ -76,7 +79,8 @@ def test_wheel_contains_data_and_model(wheel):
     assert 'lae_nb/data_samples/manifest.csv' in names
     assert any(n.startswith('lae_nb/data_samples/') and n.endswith('.png') for n in names)
     assert 'lae_nb/assets/lae_tiny/model.safetensors' in names and 'lae_nb/assets/lae_tiny/config.json' in names
-    assert {f'lae_nb/assets/inpainters/{n}.{ext}' for n in ('gl_inpaint', 'pconv_inpaint') for ext in ('safetensors', 'json')} <= set(names)
+    assert {f'lae_nb/assets/inpainters/{n}.{ext}' for n in ('gl_inpaint', 'pconv_inpaint')
+            for ext in ('safetensors', 'json')} <= set(names)
     assert sum(n.startswith('lae_nb/assets/photos/') and n.endswith('.jpg') for n in names) == 9
 
 
@@ -88,13 +92,14 @@ def test_wheel_imports_and_predicts_without_nbdev(fresh_env, tmp_path):
     res = subprocess.run([str(fresh_env / 'bin' / 'lae'), 'predict', str(sample), '--out', str(tmp_path / 'pred')],
                          capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert (tmp_path / 'pred' / f'{sample.name}_lae.png').is_file() # <input name>_lae.png: x.png and x.jpg never share an overlay
+    # <input name>_lae.png: x.png and x.jpg never share an overlay
+    assert (tmp_path / 'pred' / f'{sample.name}_lae.png').is_file()
 
 
 def test_notebooks_run_from_a_plain_install(fresh_env, tmp_path):
     nbs = tmp_path / 'student' / 'nbs' # an empty folder outside the repository
     shutil.copytree(ROOT / 'nbs', nbs, ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
-    res = subprocess.run([str(fresh_env / 'bin' / 'python'), '-c', RUN_NOTEBOOKS, str(nbs)], capture_output=True, text=True,
-                         cwd=tmp_path, env={**os.environ, 'PYTHONPATH': ''})
+    res = subprocess.run([str(fresh_env / 'bin' / 'python'), '-c', RUN_NOTEBOOKS, str(nbs)], capture_output=True,
+                         text=True, cwd=tmp_path, env={**os.environ, 'PYTHONPATH': ''})
     print(res.stdout)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]

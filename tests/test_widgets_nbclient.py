@@ -75,7 +75,8 @@ def _ref(v: str) -> str: return v.removeprefix('IPY_MODEL_')
 
 
 def _explorer(state: dict, name: str, contains: str = '') -> dict:
-    "The models of the explorer whose status line starts '<name>: rendered' and contains `contains`, keyed by model name (lists)."
+    ("The models of the explorer whose status line starts '<name>: rendered' and contains `contains`, "
+     "keyed by model name (lists).")
     for mid, m in state.items():
         if m['model_name'] != 'VBoxModel': continue
         kids = [_ref(c) for c in m['state']['children']]
@@ -100,13 +101,16 @@ def _png(model: dict) -> Image.Image:
 
 
 def _shown(nb) -> list[dict]:
-    return [o['data'] for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []) if WIDGET_VIEW in o.get('data', {})]
+    return [o['data'] for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', [])
+            if WIDGET_VIEW in o.get('data', {})]
 
 
 def test_every_displayed_widget_is_saved(executed, state, gallery_executed, gallery_state):
     shown, gallery = _shown(executed), _shown(gallery_executed)
-    assert len(shown) == 3 and len(gallery) == 1, (len(shown), len(gallery)) # latent, heatmap twice (typical and failure); the gallery
-    assert all(d[WIDGET_VIEW]['model_id'] in state for d in shown) and gallery[0][WIDGET_VIEW]['model_id'] in gallery_state
+    # latent, heatmap twice (typical and failure); the gallery
+    assert len(shown) == 3 and len(gallery) == 1, (len(shown), len(gallery))
+    assert (all(d[WIDGET_VIEW]['model_id'] in state for d in shown)
+            and gallery[0][WIDGET_VIEW]['model_id'] in gallery_state)
 
 
 def test_every_explorer_output_carries_its_picture(executed, gallery_executed):
@@ -121,7 +125,8 @@ def test_latent_explorer_state(state, records):
     (slider,) = ex['IntSliderModel']
     n_task = sum(r.task in ('', 'postprocess') for r in records) # every sample of the task, and the reals
     assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (0, n_task - 1, 0)
-    assert re.match(r'<code>latent: rendered index=0 a_T=\d\.\d\d a_F=\d\.\d\d predicted=(real|fake)</code>', ex['status'])
+    assert re.match(r'<code>latent: rendered index=0 a_T=\d\.\d\d a_F=\d\.\d\d '
+                    r'predicted=(real|fake)</code>', ex['status'])
     (img,) = ex['ImageModel']
     assert _png(img).size[0] > 600 # the four-panel figure
 
@@ -169,7 +174,8 @@ def test_active_gallery_state(gallery_state, records):
     (slider,) = ex['IntSliderModel']
     from lae_nb.runs import load_candidates, shipped_run_dir
     stored = len(load_candidates(shipped_run_dir())['active_index'])
-    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (1, stored, 6) # over the run's stored thumbnails
+    # over the run's stored thumbnails
+    assert (slider['state']['min'], slider['state']['max'], slider['state']['value']) == (1, stored, 6)
     assert ex['status'] == '<code>active: rendered n_active=6</code>'
     (img,) = ex['ImageModel']
     assert _png(img).size[1] > 300 # weights above two rows of thumbnails

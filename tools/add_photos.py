@@ -24,13 +24,16 @@ def main(folder: str) -> None:
         if package != 'lae_nb': continue
         original = Path(folder) / file
         img = cv2.imread(str(original), cv2.IMREAD_COLOR)
-        if img is None: raise SystemExit(f"{original}: missing or not an image; give the folder holding the package's backgrounds.")
+        if img is None:
+            raise SystemExit(f"{original}: missing or not an image; give the folder holding the package's backgrounds.")
         scale = SHORT_SIDE / min(img.shape[:2])
-        small = cv2.resize(img, (round(img.shape[1] * scale), round(img.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(img, (round(img.shape[1] * scale), round(img.shape[0] * scale)),
+                           interpolation=cv2.INTER_AREA)
         out = photo_path(name)
         out.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(out), small, [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
-        print(f"{out.name}: {img.shape[1]}x{img.shape[0]} -> {small.shape[1]}x{small.shape[0]}, {out.stat().st_size // 1024} KB ({licence})")
+        print(f"{out.name}: {img.shape[1]}x{img.shape[0]} -> {small.shape[1]}x{small.shape[0]}, "
+              f"{out.stat().st_size // 1024} KB ({licence})")
 
 if __name__ == '__main__':
     if len(sys.argv) != 2: raise SystemExit(__doc__)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
-LESSONS = ('index', '03_model', '05_cam', '14_active', '20_widgets', '22_tutorial_train', '24_exp_generalization', '25_exp_ablation',
-           '26_exp_attention')
+LESSONS = ('index', '03_model', '05_cam', '14_active', '20_widgets', '22_tutorial_train', '24_exp_generalization',
+           '25_exp_ablation', '26_exp_attention')
 SKIP = {'slow', 'cuda', 'browser', 'hide'}
 
 
@@ -27,13 +27,15 @@ def source_hash(source: str) -> str: return hashlib.sha256(source.encode()).hexd
 
 
 def _flags(source: str) -> set[str]:
-    return {line[3:].strip().split(':')[0].split()[0] for line in source.splitlines() if line.startswith('#| ') and line[3:].strip()}
+    return {line[3:].strip().split(':')[0].split()[0] for line in source.splitlines()
+            if line.startswith('#| ') and line[3:].strip()}
 
 
 def _kept(cell: dict) -> bool:
     "Whether a code cell's outputs are stored (not skipped when run, not hidden)."
     src = ''.join(cell['source'])
-    return cell['cell_type'] == 'code' and not (_flags(src) & SKIP) and '#| eval: false' not in src and not src.startswith('# Setup for Colab')
+    return (cell['cell_type'] == 'code' and not (_flags(src) & SKIP) and '#| eval: false' not in src
+            and not src.startswith('# Setup for Colab'))
 
 
 def stale_outputs(nb_path: Path) -> list[str]:
@@ -48,18 +50,20 @@ def stale_outputs(nb_path: Path) -> list[str]:
 
 
 def make_outputs(nb_path: Path) -> float:
-    "Execute a notebook (its runnable cells) and store the outputs of the kept cells with their source hash; returns seconds."
+    ("Execute a notebook (its runnable cells) and store the outputs of the kept cells with their source hash; "
+     "returns seconds.")
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(nb_path, as_version=4)
-    run = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and not (_flags(c.source) & {'slow', 'cuda', 'browser'})
-           and '#| eval: false' not in c.source]
+    run = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code'
+           and not (_flags(c.source) & {'slow', 'cuda', 'browser'}) and '#| eval: false' not in c.source]
     copy = nbformat.v4.new_notebook(cells=[nb.cells[i] for i in run], metadata=nb.metadata)
     t0 = time.time()
     env_before = dict(os.environ)
     os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     os.environ.pop('IN_TEST', None)
-    try: NotebookClient(copy, timeout=1800, kernel_name='python3', resources={'metadata': {'path': str(nb_path.parent)}}).execute()
+    try: NotebookClient(copy, timeout=1800, kernel_name='python3',
+                        resources={'metadata': {'path': str(nb_path.parent)}}).execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)
@@ -88,7 +92,8 @@ def main(argv: list[str]) -> int:
     paths = [Path(a).absolute() for a in argv if not a.startswith('--')] or [NBS/f'{n}.ipynb' for n in LESSONS]
     if '--check' in argv:
         stale = [s for p in sorted(NBS.glob('*.ipynb')) for s in stale_outputs(p)]
-        if stale: print('stored outputs that no longer belong to their cell (python tools/outputs.py NB):\n  ' + '\n  '.join(stale))
+        if stale: print('stored outputs that no longer belong to their cell (python tools/outputs.py NB):\n  '
+                        + '\n  '.join(stale))
         return 1 if stale else 0
     if '--strip' in argv:
         for p in paths: strip_outputs(p)

@@ -32,7 +32,8 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
     for cell in nb['cells']:
         src = ''.join(cell['source'])
         if cell['cell_type'] == 'markdown':
-            parts.append(IMAGE_LINK.sub(r'](nbs/images/', src.strip())) # images beside the notebook are under nbs/ from the README
+            # images beside the notebook are under nbs/ from the README
+            parts.append(IMAGE_LINK.sub(r'](nbs/images/', src.strip()))
         elif cell['cell_type'] == 'code':
             flags = _directives(src)
             if {'hide', 'export', 'exporti', 'default_exp'} & flags: continue

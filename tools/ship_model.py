@@ -1,7 +1,7 @@
 """Train the model that ships inside lae_nb, seeded, and put it in lae_nb/assets/lae_tiny.
 
-    python tools/ship_model.py              # train into runs/shipped, then copy into the package (asks before overwriting)
-    python tools/ship_model.py --yes        # overwrite the shipped model without asking
+    python tools/ship_model.py        # train into runs/shipped, then copy into the package (asks before overwriting)
+    python tools/ship_model.py --yes  # overwrite the shipped model without asking
 
 The recipe is the `tiny` preset (64 px, quarter width, CAM grid 8x8; `15_config`) on more of the built-in
 benchmark: 2,000 real crops per training split (all 4,000 training images of the postprocess task), 16
@@ -49,10 +49,12 @@ def main(argv=None) -> int:
     data = prepare_data(cfg)
     train_lae(cfg, run, data=data)
     log = [json.loads(line) for line in (run/'log.jsonl').read_text().splitlines()]
-    seconds = sum(r['seconds'] for r in log) # training time of the run's epochs (a resumed call does not restart the count)
+    # training time of the run's epochs (a resumed call does not restart the count)
+    seconds = sum(r['seconds'] for r in log)
     save_candidates(run, data)
     write_report(run, data)
-    if SHIPPED.exists() and not a.yes and input(f'overwrite the shipped model in {SHIPPED}? [y/N] ').strip().lower() != 'y':
+    if (SHIPPED.exists() and not a.yes
+            and input(f'overwrite the shipped model in {SHIPPED}? [y/N] ').strip().lower() != 'y'):
         print(f'left {SHIPPED} as it was; the new run is in {run}')
         return 1
     tmp = SHIPPED.with_name(SHIPPED.name + '.new')
@@ -62,16 +64,20 @@ def main(argv=None) -> int:
     for name in ('model.safetensors', 'stage1.safetensors'): to_float16(run/name, tmp/name)
     masks = load_checkpoint(run/'checkpoint.pt')['state']['masks'].float()
     priors = {'prior': centre_prior(cfg.img_size), 'prior_mask': masks.mean(0, keepdim=True)}
-    stage1, final = (evaluate_splits(load_detector(tmp, stage), data['test'], data['unseen'], data['seen_method'], batch_size=cfg.batch_size,
-                                     progress=False, priors=priors) for stage in (1, 2)) # the weights as shipped (float16)
+    # the weights as shipped (float16)
+    stage1, final = (evaluate_splits(load_detector(tmp, stage), data['test'], data['unseen'], data['seen_method'],
+                                     batch_size=cfg.batch_size, progress=False, priors=priors) for stage in (1, 2))
     selection = read_json(run/'selection.json')
-    metrics = {**final, 'stage1': stage1, 'selection': {k: selection[k] for k in ('selection', 'n_requests', 'ranking_holdout_acc')}}
+    metrics = {**final, 'stage1': stage1,
+               'selection': {k: selection[k] for k in ('selection', 'n_requests', 'ranking_holdout_acc')}}
     write_json(tmp/'metrics.json', metrics)
-    write_json(tmp/'shipped.json', dict(recipe=dataclasses.asdict(cfg), command='python tools/ship_model.py', train_seconds=round(seconds, 1), benchmark_version=BENCHMARK_VERSION,
+    write_json(tmp/'shipped.json', dict(recipe=dataclasses.asdict(cfg), command='python tools/ship_model.py',
+                                        train_seconds=round(seconds, 1), benchmark_version=BENCHMARK_VERSION,
                                         provenance=provenance('cpu')))
     shutil.rmtree(SHIPPED, ignore_errors=True)
     tmp.rename(SHIPPED)
-    print(f'shipped {SHIPPED} ({sum(f.stat().st_size for f in SHIPPED.iterdir()) / 1e6:.1f} MB); training took {seconds:.0f} s')
+    print(f'shipped {SHIPPED} ({sum(f.stat().st_size for f in SHIPPED.iterdir()) / 1e6:.1f} MB); '
+          f'training took {seconds:.0f} s')
     return 0
 
 

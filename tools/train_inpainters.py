@@ -43,11 +43,12 @@ def main(argv=None) -> int:
     crops, photos = training_crops(RECIPE['n_crops'], RECIPE['img_size'], RECIPE['seed'])
     for name in names:
         t0 = time.perf_counter()
-        net, log = train_inpainter(name, crops, steps=RECIPE['steps'], batch_size=RECIPE['batch_size'], seed=RECIPE['seed'])
+        net, log = train_inpainter(name, crops, steps=RECIPE['steps'], batch_size=RECIPE['batch_size'],
+                                   seed=RECIPE['seed'])
         seconds = time.perf_counter() - t0
-        record = dict(name=name, network=type(net).__name__, parameters=sum(p.numel() for p in net.parameters()), recipe=RECIPE,
-                      photos=photos, benchmark_version_of_split=BENCHMARK_VERSION, seconds=round(seconds, 1),
-                      log=log, provenance=provenance('cpu'))
+        record = dict(name=name, network=type(net).__name__, parameters=sum(p.numel() for p in net.parameters()),
+                      recipe=RECIPE, photos=photos, benchmark_version_of_split=BENCHMARK_VERSION,
+                      seconds=round(seconds, 1), log=log, provenance=provenance('cpu'))
         print(f"{name}: {seconds:.0f} s, last loss {log[-1]}, wrote {save_inpainter(net, name, record)}")
     return 0
 
