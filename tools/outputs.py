@@ -5,6 +5,7 @@ docs shows its figures before anything runs; and check that every stored output 
     python tools/outputs.py nbs/05_cam.ipynb    # only these notebooks
     python tools/outputs.py --check             # exit 1 if a stored output's cell changed since (tests/test_outputs.py)
     python tools/outputs.py --strip nbs/X.ipynb # remove a notebook's stored outputs
+    python tools/outputs.py --collapse          # collapse every `#| hide` cell in JupyterLab (all notebooks)
 
 Each code cell that keeps outputs records a hash of its source in its metadata (`lae_nb: {source: ...}`,
 kept by nbdev-clean through `allowed_cell_metadata_keys`); a cell edited afterwards no longer matches, and the
@@ -12,6 +13,8 @@ check fails until its outputs are made again: prose, code and figure cannot drif
 the CPU with one thread, from their own folder, on the shipped model, the shipped samples and the committed
 results; 22_tutorial_train trains its own small run (about two minutes). Cells flagged slow, cuda or browser,
 `#| eval: false` cells and `#| hide` cells keep no output. nbdev-clean runs after, so CI's clean changes nothing.
+Cells flagged `#| hide` (checks a student need not read; the docs drop them) are also collapsed in JupyterLab
+(`jupyter: {source_hidden: true}`, likewise kept by nbdev-clean), so a lesson reads as prose, code and figures.
 """
 import hashlib, json, os, subprocess, sys, time
 from pathlib import Path
@@ -75,8 +78,31 @@ def make_outputs(nb_path: Path) -> float:
             cell.outputs = []
             cell.metadata.pop('lae_nb', None)
     nbformat.write(nb, nb_path)
+    collapse_hidden(nb_path)
     subprocess.run(['nbdev-clean', '--fname', str(nb_path)], cwd=ROOT, check=True)
     return time.time() - t0
+
+
+def collapse_hidden(nb_path: Path) -> int:
+    "Collapse the source of every `#| hide` code cell in JupyterLab; returns how many cells are collapsed."
+    nb = json.loads(nb_path.read_text())
+    n = 0
+    for cell in nb['cells']:
+        hidden = cell['cell_type'] == 'code' and 'hide' in _flags(''.join(cell['source']))
+        meta = cell.setdefault('metadata', {})
+        if hidden: meta['jupyter'] = {'source_hidden': True}
+        elif meta.get('jupyter', {}).get('source_hidden'): meta.pop('jupyter')
+        n += hidden
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    return n
+
+
+def hidden_not_collapsed(nb_path: Path) -> list[str]:
+    "The `#| hide` code cells of a notebook that JupyterLab would show expanded."
+    nb = json.loads(Path(nb_path).read_text())
+    collapsed = lambda c: c.get('metadata', {}).get('jupyter', {}).get('source_hidden', False)
+    return [f'{Path(nb_path).name} cell {k}' for k, c in enumerate(nb['cells'])
+            if c['cell_type'] == 'code' and 'hide' in _flags(''.join(c['source'])) and not collapsed(c)]
 
 
 def strip_outputs(nb_path: Path) -> None:
@@ -95,6 +121,11 @@ def main(argv: list[str]) -> int:
         if stale: print('stored outputs that no longer belong to their cell (python tools/outputs.py NB):\n  '
                         + '\n  '.join(stale))
         return 1 if stale else 0
+    if '--collapse' in argv:
+        for p in sorted(NBS.glob('*.ipynb')):
+            collapse_hidden(p)
+            subprocess.run(['nbdev-clean', '--fname', str(p)], cwd=ROOT, check=True)
+        return 0
     if '--strip' in argv:
         for p in paths: strip_outputs(p)
         return 0
