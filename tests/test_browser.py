@@ -7,7 +7,10 @@ The test waits for the kernel connection (the debugger button is enabled only on
 answered; the status reads "idle" before that, and a run-all sent then is lost), runs all cells, waits
 until every cell has run, presses the right arrow on the latent explorer's index slider, waits for the
 explorer's status line to read "latent: rendered index=1" (the final marker, after any intermediate
-value), and checks that the picture changed. A screenshot is saved; its path is printed.
+value), and checks that the picture changed; it checks that the heatmap explorer's picture holds a colour bar
+(dark at the bottom, bright yellow at the top); then it saves the notebook (with JupyterLab's "Save Widget State
+Automatically" on, as the prose asks), shuts the kernel down, reopens the notebook and checks that every explorer
+still shows its picture. A screenshot is saved; its path is printed.
 """
 import json
 import os
@@ -73,6 +76,10 @@ def lab(tmp_path):
     news = settings / '@jupyterlab' / 'apputils-extension' / 'notification.jupyterlab-settings'
     news.parent.mkdir(parents=True)
     news.write_text(json.dumps({'fetchNews': 'false'})) # no "get notified about Jupyter news?" toast
+    widgets = settings / '@jupyter-widgets' / 'jupyterlab-manager' / 'plugin.jupyterlab-settings'
+    widgets.parent.mkdir(parents=True)
+    # "Save Widget State Automatically", as 20_widgets tells students to switch on
+    widgets.write_text(json.dumps({"saveState": True}))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / 'config'), JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / 'workspaces'), JUPYTER_RUNTIME_DIR=str(tmp_path / 'runtime'))
     port, token, log = _free_port(), secrets.token_hex(24), tmp_path / 'jupyterlab.log'
@@ -99,6 +106,19 @@ ALL_CELLS_RUN = '''() => {
   const idle = document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle';
   return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle;
 }'''
+
+
+def _check_colour_bar(png: bytes) -> None:
+    "The heatmap explorer's picture has a colour bar on its right: a column dark near its bottom, yellow near its top."
+    import io
+    import numpy as np
+    from PIL import Image
+    a = np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
+    h, w = a.shape[:2]
+    columns = [a[int(0.2 * h):int(0.8 * h), x] for x in range(int(0.88 * w), w)]
+    top_yellow = lambda col: col[:5].mean(0)[0] > 200 and col[:5].mean(0)[1] > 180
+    bright = [x for x, col in enumerate(columns) if top_yellow(col) and col[-5:].sum(1).mean() < 150]
+    assert bright, 'no colour bar (dark bottom, bright yellow top) on the right of the heatmap explorer'
 
 
 def test_explorer_in_jupyterlab(lab):
@@ -137,6 +157,24 @@ def test_explorer_in_jupyterlab(lab):
             assert after_png != before_png, 'the latent explorer picture did not change after moving the slider'
             explorer.scroll_into_view_if_needed()
             page.screenshot(path=str(shot))
+
+            heat = page.locator('.jp-OutputArea-output', has_text='heatmap: rendered').first.locator('img.widget-image')
+            _check_colour_bar(heat.screenshot())
+
+            page.keyboard.press('Control+s')
+            expect(page.locator('.jp-mod-dirty')).to_have_count(0) # saved
+            page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Kernel$')).click()
+            page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Shut Down Kernel$')).click()
+            page.reload()
+            expect(page.locator('.jp-Notebook')).to_be_visible()
+            pictures = page.locator('.jp-OutputArea-output img')
+            expect(pictures.first).to_be_visible()
+            restored = "() => document.querySelectorAll('.jp-OutputArea-output img.widget-image').length >= 3"
+            # the three explorers, from the saved widget state
+            page.wait_for_function(restored, timeout=60_000, polling=1000)
+            assert page.locator('text=Error displaying widget').count() == 0, 'a reopened explorer lost its picture'
+            assert all(pictures.nth(i).evaluate('img => img.naturalWidth') > 0 for i in range(pictures.count()))
+            page.screenshot(path=str(shot.with_name('widgets_reopened.png')))
         except Exception:
             page.screenshot(path=str(shot.with_name('widgets_jupyterlab_failed.png')))
             print(f'\nbrowser test failed; screenshot: {shot.with_name("widgets_jupyterlab_failed.png")}')
