@@ -62,7 +62,14 @@ def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float
 
 
 @pytest.fixture
-def lab(tmp_path):
+def lab(tmp_path): yield from _lab(tmp_path, save_state=True)
+
+
+@pytest.fixture
+def lab_default(tmp_path): yield from _lab(tmp_path, save_state=False)
+
+
+def _lab(tmp_path, save_state: bool):
     "A JupyterLab server on 127.0.0.1 serving a copy of the explorer notebook: (base url, token, notebook name)."
     reason = _skip_reason()
     if reason: pytest.skip(reason)
@@ -79,7 +86,7 @@ def lab(tmp_path):
     widgets = settings / '@jupyter-widgets' / 'jupyterlab-manager' / 'plugin.jupyterlab-settings'
     widgets.parent.mkdir(parents=True)
     # "Save Widget State Automatically", as 20_widgets tells students to switch on
-    widgets.write_text(json.dumps({"saveState": True}))
+    widgets.write_text(json.dumps({"saveState": save_state}))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / 'config'), JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / 'workspaces'), JUPYTER_RUNTIME_DIR=str(tmp_path / 'runtime'))
     port, token, log = _free_port(), secrets.token_hex(24), tmp_path / 'jupyterlab.log'
@@ -172,7 +179,8 @@ def test_explorer_in_jupyterlab(lab):
             restored = "() => document.querySelectorAll('.jp-OutputArea-output img.widget-image').length >= 3"
             # the three explorers, from the saved widget state
             page.wait_for_function(restored, timeout=60_000, polling=1000)
-            assert page.locator('text=Error displaying widget').count() == 0, 'a reopened explorer lost its picture'
+            errors = page.locator('.jp-OutputArea-output', has_text='Error displaying widget')
+            assert errors.count() == 0, 'a reopened explorer lost its picture'
             assert all(pictures.nth(i).evaluate('img => img.naturalWidth') > 0 for i in range(pictures.count()))
             page.screenshot(path=str(shot.with_name('widgets_reopened.png')))
         except Exception:
@@ -182,3 +190,23 @@ def test_explorer_in_jupyterlab(lab):
         finally:
             browser.close()
     print(f'\nbrowser test: notebook ran in {t_run - t0:.0f} s, total {time.time() - t0:.0f} s; screenshot: {shot}')
+
+
+def test_stored_explorers_show_without_running(lab_default):
+    "The lesson as stored (tools/outputs.py keeps its widget state) opens with every explorer's picture, nothing run."
+    from playwright.sync_api import expect, sync_playwright
+    base, token, name = lab_default
+    stored = json.loads(NB.read_text())
+    if 'widgets' not in stored['metadata']: pytest.skip('20_widgets is stored without outputs: python tools/outputs.py')
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={'width': 1500, 'height': 1100})
+            page.goto(f'{base}/lab/tree/{name}?token={token}')
+            expect(page.locator('.jp-Notebook')).to_be_visible(timeout=120_000)
+            shown = "() => document.querySelectorAll('.jp-OutputArea-output img').length >= 5" # 3 explorers, 2 figures
+            page.wait_for_function(shown, timeout=120_000, polling=1000)
+            assert page.locator('.jp-OutputArea-output', has_text='Error displaying widget').count() == 0
+            page.screenshot(path=str(SCREENSHOT_DIR / 'widgets_stored.png'))
+        finally:
+            browser.close()

@@ -65,12 +65,15 @@ def make_outputs(nb_path: Path) -> float:
     env_before = dict(os.environ)
     os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     os.environ.pop('IN_TEST', None)
-    try: NotebookClient(copy, timeout=1800, kernel_name='python3',
-                        resources={'metadata': {'path': str(nb_path.parent)}}).execute()
+    # store_widget_state: the explorers' widget models go into the notebook, so it reopens with their pictures
+    client = NotebookClient(copy, timeout=1800, kernel_name='python3', store_widget_state=True,
+                            resources={'metadata': {'path': str(nb_path.parent)}})
+    try: client.execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)
     for i, cell in zip(run, copy.cells): nb.cells[i].outputs = cell.outputs
+    if 'widgets' in copy.metadata: nb.metadata['widgets'] = copy.metadata['widgets']
     for cell in nb.cells:
         if cell.cell_type != 'code': continue
         if _kept(cell) and cell.outputs: cell.metadata['lae_nb'] = dict(source=source_hash(cell.source))
