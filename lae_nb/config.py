@@ -16,8 +16,6 @@ from fastcore.basics import patch
 
 from .cam_norms import CAM_NORMALIZATIONS, CAM_NORMALIZE
 
-if typing.TYPE_CHECKING: from lae_nb.model import LAE # for the annotation only: build_model imports it when it runs
-
 # %% ../nbs/15_config.ipynb #fc03ffc8
 # the full method, then Table 4's variants
 ABLATIONS = ('LAE', 'AE_rec', 'AE_latent', 'AE_latent_pixel', 'AE_latent_rec')
@@ -227,8 +225,9 @@ FORKABLE_FIELDS = ('n_active', 'selection', 'n_top_channels', 'ranking_epochs', 
 
 # %% ../nbs/15_config.ipynb #32398035
 @patch
-def build_model(self: LAEConfig) -> 'LAE':
-    "The autoencoder this config describes (Table 2 at img_size, with width and highpass)."
+# no return annotation: the docs read annotations, and LAE (lae_nb.model) loads with torch
+def build_model(self: LAEConfig):
+    "The autoencoder this config describes (Table 2 at img_size, with width and highpass): a `lae_nb.model.LAE`."
     from lae_nb.model import LAE # here, not at the top: reading a config loads no torch
     return LAE(self.img_size, self.latent_dim, self.width, self.highpass, self.feature_stride)
 
