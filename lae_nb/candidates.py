@@ -60,7 +60,7 @@ def plot_candidates(images: list[np.ndarray], # (H, W, 3) in [0, 1] each, highes
     for k, ax in enumerate(fig.subplots(1, n, squeeze=False)[0]):
         ax.imshow(draw_outline(images[k], masks[k], (1., 1., 0.), width=2))
         ax.axis('off')
-        if scores is not None: ax.set_title(f'{scores[k]:.2f}', fontsize=8)
+        if scores is not None: ax.set_title(f'{scores[k]:.2f}', fontsize=9)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig

@@ -97,8 +97,8 @@ def plot_selection_suite(rows: list[dict], plan: ExperimentPlan, task: str, metr
     ax.set_xlabel('N_active (masks)', fontsize=9)
     ax.set_ylabel(f'{group} {metric.upper()} (%)', fontsize=9)
     ax.set_title(task, fontsize=10)
-    ax.tick_params(labelsize=8)
-    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=9)
+    ax.legend(fontsize=9)
     return ax
 
 # %% ../nbs/24_exp_generalization.ipynb #a494449c
@@ -189,5 +189,5 @@ def plot_selection(res: dict, metric: str = 'auc', ax=None):
     if ('none',) in base: ax.axhline(base[('none',)][0] * 100, ls='--', color='grey', label='stage 2, no masks')
     ax.set_xlabel('N_active (masks)')
     ax.set_ylabel(f'unseen {metric.upper()} (%)')
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax

@@ -259,6 +259,6 @@ def plot_fills(images: list[np.ndarray], # (H, W, 3) uint8 real crops
             ax.imshow(panel)
             ax.set_xticks([])
             ax.set_yticks([])
-            if row is axes[0]: ax.set_title(title, fontsize=8)
+            if row is axes[0]: ax.set_title(title, fontsize=9)
     fig.tight_layout(pad=0.3)
     return fig

@@ -43,7 +43,7 @@ def plot_loss_curves(history: list[dict], # records of log.jsonl
                 color='k' if k == 'val_auc' else 'C0', label=k)
         ax.set_title('validation AUC' if k == 'val_auc' else 'total loss' if k == 'loss' else f'{k} loss', fontsize=9)
         if n1 < len(history): ax.axvline(n1 + 0.5, ls='--', color='grey', lw=1)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=9)
     for ax in axes[len(keys):]: ax.axis('off')
     fig.supxlabel('epoch (stage 1 | stage 2)', fontsize=9)
     fig.tight_layout()

@@ -1,6 +1,6 @@
 ("Repository-level checks: README generated from nbs/index.ipynb, CI commands, Colab cells, "
  "and the library's structure rules.")
-import ast, re, subprocess, sys
+import ast, json, re, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +125,27 @@ def test_file_handling_is_found():
     assert file_handling('from pathlib import Path\ndef f(a): return Path(a) / "x.csv"') == []
     assert file_handling('import glob\ndef f(a):\n'
                          '    if Path(a).is_dir(): return open(a)') == ['1: import glob', '3: is_dir()', '3: open()']
+
+
+SMALL_TEXT = re.compile(r'\b(fontsize|labelsize)=[1-8]\b')
+
+
+def small_figure_text(paths) -> list[str]:
+    "Code cells that set figure text below 9 pt (1 pt = 1 px at the 72 dpi of the explorers' pictures)."
+    out = []
+    for path in paths:
+        for k, cell in enumerate(json.loads(path.read_text())['cells']):
+            if cell['cell_type'] == 'code' and SMALL_TEXT.search(''.join(cell['source'])):
+                out.append(f'{path.name} cell {k}')
+    return out
+
+
+def test_figure_text_is_readable():
+    "Figure text of at least 9 pt (issue 23); `lae predict`'s overlays (02_display) lay out their pixels at 100 dpi."
+    assert small_figure_text(p for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if p.name != '02_display.ipynb') == []
+
+
+def test_small_figure_text_is_found(tmp_path):
+    nb = tmp_path / 'x.ipynb'
+    nb.write_text(json.dumps({'cells': [{'cell_type': 'code', 'source': ['ax.set_title(t, fontsize=7)']}]}))
+    assert small_figure_text([nb]) == ['x.ipynb cell 0']
