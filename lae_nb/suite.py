@@ -58,8 +58,9 @@ def suite_units(plan: ExperimentPlan) -> list[Unit]:
     lae = [Unit('lae', task, seed, name) for seed in plan.seeds for task in plan.tasks_table3
            for name in ('stage1', *lae_variants(plan))]
     ablation = [Unit('ablation', plan.task, seed, a) for seed in plan.ablation_seeds for a in ablation_runs(plan)]
-    baseline = [Unit('baseline', task, seed, b) for seed in baseline_seeds
-                for task in plan.tasks_table3 for b in baselines]
+    # task by task: a suite stopped among the baselines leaves whole tasks, each with its seeds' interval
+    baseline = [Unit('baseline', task, seed, b) for task in plan.tasks_table3
+                for seed in baseline_seeds for b in baselines]
     return lae + ablation + baseline
 
 # %% ../nbs/23a_suite.ipynb #2045db9f
