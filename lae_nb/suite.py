@@ -10,7 +10,7 @@ __all__ = ['DEFAULT_SECONDS', 'Unit', 'lae_variants', 'ablation_runs', 'suite_un
            'estimate_seconds', 'run_suite', 'load_unit']
 
 # %% ../nbs/23a_suite.ipynb #810ea2b9
-import datetime, json, os, resource, time
+import datetime, json, os, resource, time, warnings
 from dataclasses import asdict, dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -23,7 +23,7 @@ from .data import load_mask, read_manifest
 from .evaluate import centre_prior, evaluate_splits
 from .experiments import (ExperimentPlan, baseline_run, benchmark_version, lae_stage1, lae_variant, load_baseline,
                                 results_dir, runs_root)
-from .files import exclusive, json_safe, provenance, read_json
+from .files import CheckpointError, exclusive, json_safe, provenance, read_json
 from .runs import load_detector, prepare_data
 
 # %% ../nbs/23a_suite.ipynb #ff7c0e8a
@@ -227,11 +227,28 @@ def run_suite(plan: ExperimentPlan,
     return rows
 
 # %% ../nbs/23a_suite.ipynb #2c45ae6c
-def load_unit(plan: ExperimentPlan, unit: Unit):
-    "The detector of a finished unit, from the runs cache of the machine that trained it (CPU, eval mode)."
+def _cached_unit(plan: ExperimentPlan, unit: Unit):
+    "A finished unit's detector from this machine's runs cache (CheckpointError when it is not there)."
     if unit.kind == 'baseline': return load_baseline(plan, unit.name, unit.seed, unit.task)
     named = dict(task=unit.task, **({'ablation': unit.name} if unit.kind == 'ablation' else {}))
     tag = '_'.join(f'{k}{v}' for k, v in sorted(named.items()))
     stage1 = runs_root(plan)/f'seed{unit.seed}'/f'stage1_{tag}'
     if unit.kind == 'ablation' or unit.name == 'stage1': return load_detector(stage1, stage=1, device='cpu')
     return load_detector(stage1.with_name(f'{stage1.name}__{unit.name}'), device='cpu')
+
+def load_unit(plan: ExperimentPlan, unit: Unit,
+              train_missing: bool = False, # not in this machine's runs cache: train it as the suite did
+              row: dict | None = None, # the unit's results row: warn when the stage 1 trained again differs
+             ):
+    "The detector of a finished unit (CPU, eval mode), from the runs cache of the machine that trained it."
+    try: return _cached_unit(plan, unit)
+    except CheckpointError:
+        if not train_missing: raise
+    if plan.threads: torch.set_num_threads(plan.threads)
+    detector, training = _train_unit(plan, unit, prepare_data(plan.lae_config(unit.seed, task=unit.task),
+                                                              progress=False))
+    recorded = (row or {}).get('training', {}).get('stage1_sha')
+    if recorded and training['stage1_sha'] != recorded:
+        warnings.warn(f"{unit.key}: the stage 1 trained again ({training['stage1_sha']}) is not the one its row "
+                      f"records ({recorded}): another torch build or thread count; its figures show another model")
+    return detector
