@@ -568,6 +568,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'lae_nb.suite': { 'lae_nb.suite.SuiteFileError': ('suite.html#suitefileerror', 'lae_nb/suite.py'),
                               'lae_nb.suite.Unit': ('suite.html#unit', 'lae_nb/suite.py'),
                               'lae_nb.suite.Unit.key': ('suite.html#unit.key', 'lae_nb/suite.py'),
+                              'lae_nb.suite._cached_unit': ('suite.html#_cached_unit', 'lae_nb/suite.py'),
                               'lae_nb.suite._cpu_seconds': ('suite.html#_cpu_seconds', 'lae_nb/suite.py'),
                               'lae_nb.suite._plan_record': ('suite.html#_plan_record', 'lae_nb/suite.py'),
                               'lae_nb.suite._sha': ('suite.html#_sha', 'lae_nb/suite.py'),
