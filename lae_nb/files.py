@@ -7,7 +7,7 @@ here."""
 # %% auto #0
 __all__ = ['FORMULA_STARTS', 'atomic_write', 'DiskFullError', 'json_safe', 'write_json', 'read_json', 'csv_escape',
            'csv_unescape', 'TextError', 'csv_line', 'write_csv', 'CheckpointError', 'save_checkpoint',
-           'load_checkpoint', 'save_weights', 'load_weights', 'provenance', 'BusyError', 'exclusive',
+           'load_checkpoint', 'save_weights', 'load_weights', 'cpu_model', 'provenance', 'BusyError', 'exclusive',
            'NotWritableError', 'check_writable']
 
 # %% ../nbs/01_files.ipynb #38a9d3b1
@@ -151,18 +151,24 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> torch.nn.Module:
     return model
 
 # %% ../nbs/01_files.ipynb #d8f02805
+def cpu_model() -> str:
+    "The CPU's model name (Linux: /proc/cpuinfo), else what `platform` knows."
+    try: info = Path('/proc/cpuinfo').read_text()
+    except OSError: info = ''
+    names = [line.split(':', 1)[1].strip() for line in info.splitlines() if line.startswith('model name')]
+    return names[0] if names else platform.processor() or platform.machine()
+
 def provenance(device: str | torch.device | None = None) -> dict:
-    ("Date, device, versions, CPU threads and load, and the git commit of the working tree (`-dirty` if it has "
-     "uncommitted changes; None outside a checkout).")
+    ("Date, device, CPU model, versions, CPU threads and load, and the git commit of the working tree (`-dirty` if it "
+     "has uncommitted changes; None outside a checkout).")
     try: commit = subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True, timeout=5,
                                  cwd=str(resources.files('lae_nb'))).stdout.strip() or None
     except (OSError, subprocess.SubprocessError): commit = None
     dev = torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    cpu_name = platform.processor() or platform.machine()
     return dict(date=datetime.datetime.now().isoformat(timespec='seconds'), device=str(dev),
-                device_name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else cpu_name,
-                torch=torch.__version__, lae_nb=__version__, threads=torch.get_num_threads(), cpus=os.cpu_count(),
-                load=round(os.getloadavg()[0], 2), commit=commit)
+                device_name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else platform.machine(),
+                cpu=cpu_model(), torch=torch.__version__, lae_nb=__version__, threads=torch.get_num_threads(),
+                cpus=os.cpu_count(), load=round(os.getloadavg()[0], 2), commit=commit)
 
 # %% ../nbs/01_files.ipynb #9651ef28
 class BusyError(RuntimeError):

@@ -7,7 +7,7 @@ the committed rows."""
 # %% auto #0
 __all__ = ['DEFAULT_SECONDS', 'Unit', 'lae_variants', 'ablation_runs', 'suite_units', 'mean_training_mask', 'test_sets',
            'cross_task_metrics', 'run_unit', 'SuiteFileError', 'results_path', 'read_rows', 'append_row',
-           'estimate_seconds', 'run_suite', 'load_unit']
+           'estimate_seconds', 'pairing_problem', 'run_suite', 'load_unit']
 
 # %% ../nbs/23a_suite.ipynb #810ea2b9
 import datetime, json, os, resource, time, warnings
@@ -197,6 +197,17 @@ def estimate_seconds(rows: list[dict], todo: list[Unit]) -> float:
     mean = {k: sum(v) / len(v) for k, v in done.items()}
     return sum(mean.get(_sort(u), DEFAULT_SECONDS[_sort(u)]) for u in todo)
 
+def pairing_problem(rows: list[dict], row: dict) -> str | None:
+    "Why an LAE row cannot join its task and seed's rows: it started from another stage 1 (None when it can)."
+    theirs = {r['training']['stage1_sha'] for r in rows
+              if r['kind'] == 'lae' and (r['task'], r['seed']) == (row['task'], row['seed'])}
+    if row['kind'] != 'lae' or not theirs or row['training']['stage1_sha'] in theirs: return None
+    return (f"{row['unit']}: its stage 1 ({row['training']['stage1_sha']}) is not the one the rows of {row['task']}, "
+            f"seed {row['seed']} started from ({', '.join(sorted(theirs))}): that stage 1 is not in this machine's "
+            "runs cache and training it again here gave another model, so the comparisons of that seed would not be "
+            "paired. "
+            "Move those rows out of the results file to train the task and seed again whole.")
+
 def run_suite(plan: ExperimentPlan,
               path: str | Path | None = None, # results file; None: results_path(plan)
               max_units: int | None = None, # stop after so many units (None: all that are left)
@@ -217,6 +228,7 @@ def run_suite(plan: ExperimentPlan,
                                                              progress=False)}
             if unit.seed not in sets: sets = {unit.seed: test_sets(plan, unit.seed)}
             row = run_unit(plan, unit, data[unit.task, unit.seed], sets[unit.seed])
+            if pairing_problem(rows, row): raise SuiteFileError(pairing_problem(rows, row))
             append_row(path, plan, row)
             rows.append(row)
             if on_row: on_row(path, row)
@@ -250,5 +262,5 @@ def load_unit(plan: ExperimentPlan, unit: Unit,
     recorded = (row or {}).get('training', {}).get('stage1_sha')
     if recorded and training['stage1_sha'] != recorded:
         warnings.warn(f"{unit.key}: the stage 1 trained again ({training['stage1_sha']}) is not the one its row "
-                      f"records ({recorded}): another torch build or thread count; its figures show another model")
+                      f"records ({recorded}): another machine, torch build or thread count; it is another model")
     return detector
