@@ -203,7 +203,7 @@ def _cell(r: dict) -> str:
 
 HEADLINE_CLAIMS = ('masks_help_unseen', 'stage2_beats_stage1_unseen', 'seen_kept', 'active_beats_random_100',
                    'lae_beats_best_baseline', 'masks_move_attention_seen', 'masks_move_attention_unseen',
-                   'attention_beats_prior_seen', 'attention_beats_mask_prior_seen',
+                   'attention_beats_prior_seen', 'attention_beats_mask_prior_seen', 'attention_beats_prior_unseen',
                    'masks_help_other_tasks') # the claims the README states, in this order
 
 def verdict_summary(records: list[dict], ids: list[str], tasks: list[str]) -> str:
