@@ -4,6 +4,7 @@ and the spread of its numbers over seeds and CPU thread counts.
     python benchmarks/train_tiny.py                                  # writes nbs/results/tiny.json
     python benchmarks/train_tiny.py --seeds 1 2 3 4 --threads 1      # ... with the spread over seeds 0-4 and 1 thread
     python benchmarks/train_tiny.py --out other.json
+    python benchmarks/train_tiny.py --machine runs/tiny  # adds a run made on this machine to tiny.json's machines
 
 Runs the command a user runs, in a fresh temporary cache and run folder, and records its wall time
 (and the part spent generating the benchmark), the machine's load before and after, the run's
@@ -12,7 +13,10 @@ with `--set seed=S` for each extra seed and `--set threads=T` (seed 0) for each 
 shared cache; each of those records its seed, threads, wall time and headline metrics. The README's
 numbers for `tiny` are checked against this file. Run it on an idle machine: the times mean nothing
 otherwise. The metrics of one seed and thread count are the same on every run on one machine (torch
-on the CPU is deterministic here), but change with the thread count and the torch build.
+on the CPU is deterministic here), but change with the thread count, the torch build and the machine
+(measured: two VMs of this project, one with only AVX2 kernels, gave other stage-2 numbers); `--machine RUN`
+records a run made here by the same command (e.g. CI's `runs/tiny`) beside the file's, with this machine's
+CPU model and torch's CPU capability, without training.
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -48,6 +52,19 @@ def headline(metrics: dict) -> dict:
                 iou_s1=loc1[seen]['iou'], iou=loc[seen]['iou'], iou_prior=loc[seen]['iou_prior'])
 
 
+def add_machine(out: Path, run: Path) -> dict:
+    "Add a finished `lae train --preset tiny` run made on this machine to the results file's `machines`."
+    record = read_json(out)
+    cfg, log = read_json(run/'config.json'), [json.loads(line) for line in (run/'log.jsonl').read_text().splitlines()]
+    if {k: cfg.get(k) for k in ('img_size', 'seed')} != {'img_size': 64, 'seed': 0}:
+        sys.exit(f'{run} is not a seed-0 run of the tiny preset: {run/"config.json"}')
+    entry = dict(run=str(run), threads=log[0]['threads'], provenance=provenance('cpu'),
+                 **headline(read_json(run/'metrics.json')))
+    record['machines'] = [*record.get('machines', []), entry]
+    write_json(out, record)
+    return entry
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out', default=str(ROOT/'nbs'/'results'/'tiny.json'))
@@ -55,7 +72,11 @@ def main(argv=None) -> int:
                    help='further seeds for the spread (seed 0 is the main run)')
     p.add_argument('--threads', type=int, nargs='*', default=[],
                    help='further CPU thread counts for the spread (seed 0)')
+    p.add_argument('--machine', metavar='RUN', help='record a tiny run made on this machine (no training)')
     a = p.parse_args(argv)
+    if a.machine:
+        print(json.dumps(add_machine(Path(a.out), Path(a.machine)), indent=1))
+        return 0
     with tempfile.TemporaryDirectory() as tmp, temporary_env(LAE_NB_CACHE=str(Path(tmp)/'cache')):
         metrics, log, wall, load0, load1 = train(Path(tmp)/'run')
         record = dict(command='lae train --preset tiny', wall_seconds=round(wall, 1),

@@ -159,15 +159,16 @@ def cpu_model() -> str:
     return names[0] if names else platform.processor() or platform.machine()
 
 def provenance(device: str | torch.device | None = None) -> dict:
-    ("Date, device, CPU model, versions, CPU threads and load, and the git commit of the working tree (`-dirty` if it "
-     "has uncommitted changes; None outside a checkout).")
+    ("Date, device, CPU model and the kernels torch picks for it (AVX2, AVX512, ...), versions, CPU threads and "
+     "load, and the git commit of the working tree (`-dirty` if it has uncommitted changes; None outside a checkout).")
     try: commit = subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True, timeout=5,
                                  cwd=str(resources.files('lae_nb'))).stdout.strip() or None
     except (OSError, subprocess.SubprocessError): commit = None
     dev = torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     return dict(date=datetime.datetime.now().isoformat(timespec='seconds'), device=str(dev),
                 device_name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else platform.machine(),
-                cpu=cpu_model(), torch=torch.__version__, lae_nb=__version__, threads=torch.get_num_threads(),
+                cpu=cpu_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                torch=torch.__version__, lae_nb=__version__, threads=torch.get_num_threads(),
                 cpus=os.cpu_count(), load=round(os.getloadavg()[0], 2), commit=commit)
 
 # %% ../nbs/01_files.ipynb #9651ef28

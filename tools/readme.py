@@ -21,6 +21,7 @@ def _output_text(cell):
     for o in cell.get('outputs', []):
         if o.get('output_type') == 'stream': out.append(''.join(o['text']))
         elif 'data' in o and 'text/markdown' in o['data']: out.append(''.join(o['data']['text/markdown']))
+        elif 'data' in o and 'image/png' in o['data']: continue # a picture's text stand-in ('<... Image object>')
         elif 'data' in o and 'text/plain' in o['data']: out.append(''.join(o['data']['text/plain']))
     return ''.join(out).rstrip()
 
