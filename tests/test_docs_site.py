@@ -50,8 +50,11 @@ def png_size(b64):
 
 
 def give_outputs(nb_path, sizes):
-    "Store a PNG of each size after the first lesson code cells (in order) and a live widget's output after the next."
+    ("Store a PNG of each size after the first lesson code cells (in order) and a live widget's output after the "
+     "next, in place of the notebook's own stored outputs (lessons keep theirs: tools/outputs.py).")
     nb = json.loads(nb_path.read_text())
+    for c in nb['cells']:
+        if c['cell_type'] == 'code': c['outputs'] = []
     cells = [c for c in nb['cells']
              if c['cell_type'] == 'code' and not ''.join(c['source']).startswith(('#|', '# Setup'))]
     for c, (w, h), rgb in zip(cells, sizes, [(200, 30, 30), (30, 160, 60), (40, 60, 200)]):
