@@ -195,7 +195,7 @@ def plot_gallery(records_or_manifest: list[ForgeryRecord] | str | Path, # record
     if not rows: raise ValueError("plot_gallery found no fake records to show.")
     fig = Figure(figsize=(3 * n_per_method * cell_inches, len(rows) * cell_inches * 1.08))
     axes = fig.subplots(len(rows), 3 * n_per_method, squeeze=False)
-    for r, (row, (task, method)) in enumerate(zip(axes, rows)):
+    for i, (row, (task, method)) in enumerate(zip(axes, rows)):
         fakes = [r for r in records if r.label == 0 and r.task == task and r.method == method][:n_per_method]
         for j, fake in enumerate(fakes):
             img = load_rgb(fake.path)
@@ -205,7 +205,7 @@ def plot_gallery(records_or_manifest: list[ForgeryRecord] | str | Path, # record
             panels = [load_rgb(real.path) if real else np.zeros_like(img), img, mask]
             for ax, panel, title in zip(row[3 * j:3 * j + 3], panels, ('real', 'fake', 'mask')):
                 ax.imshow(panel, cmap='gray', vmin=0, vmax=1 if panel.dtype == bool else 255)
-                if r == 0: ax.set_title(title, fontsize=9) # the column titles, over the first row
+                if i == 0: ax.set_title(title, fontsize=9) # the column titles, over the first row
         for ax in row:
             ax.set_xticks([])
             ax.set_yticks([])

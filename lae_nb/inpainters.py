@@ -252,13 +252,13 @@ def plot_fills(images: list[np.ndarray], # (H, W, 3) uint8 real crops
     "A figure with one row per sample: the real crop, the hole, and each network's fill."
     fig = Figure(figsize=((2 + len(names)) * cell_inches, len(images) * cell_inches))
     axes = fig.subplots(len(images), 2 + len(names), squeeze=False)
-    for row, image, mask in zip(axes, images, masks):
+    for i, (row, image, mask) in enumerate(zip(axes, images, masks)):
         holed = np.where(mask[..., None], np.uint8(128), image)
         panels = [image, holed] + [fill_hole(load_inpainter(n), image, mask) for n in names]
         for ax, panel, title in zip(row, panels, ('real', 'hole', *names)):
             ax.imshow(panel)
             ax.set_xticks([])
             ax.set_yticks([])
-            if row is axes[0]: ax.set_title(title, fontsize=9)
+            if i == 0: ax.set_title(title, fontsize=9) # the column titles, over the first row
     fig.tight_layout(pad=0.3)
     return fig
