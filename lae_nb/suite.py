@@ -228,7 +228,8 @@ def run_suite(plan: ExperimentPlan,
                                                              progress=False)}
             if unit.seed not in sets: sets = {unit.seed: test_sets(plan, unit.seed)}
             row = run_unit(plan, unit, data[unit.task, unit.seed], sets[unit.seed])
-            if pairing_problem(rows, row): raise SuiteFileError(pairing_problem(rows, row))
+            problem = pairing_problem(rows, row)
+            if problem: raise SuiteFileError(problem)
             append_row(path, plan, row)
             rows.append(row)
             if on_row: on_row(path, row)
