@@ -149,3 +149,18 @@ def test_small_figure_text_is_found(tmp_path):
     nb = tmp_path / 'x.ipynb'
     nb.write_text(json.dumps({'cells': [{'cell_type': 'code', 'source': ['ax.set_title(t, fontsize=7)']}]}))
     assert small_figure_text([nb]) == ['x.ipynb cell 0']
+
+
+def test_retrained_refuses_bad_input_before_any_work(tmp_path):
+    "benchmarks/retrained.py names the bad option, the missing row or the existing file, and writes nothing."
+    run = lambda *a: subprocess.run([sys.executable, str(ROOT / 'benchmarks' / 'retrained.py'), *map(str, a)],
+                                    capture_output=True, text=True, timeout=300)
+    committed = ROOT / 'nbs' / 'results' / 'suite' / 'retrained_seed0.json'
+    before = committed.read_bytes()
+    cases = [(('--out', tmp_path / 'a.json', '--baselines', 'MesoInception'), 'NAME:TASK'),
+             (('--out', tmp_path / 'b.json', '--baselines', 'NoSuchNet:splicing'), 'baseline/splicing/seed0/NoSuchNet'),
+             (('--out', committed), 'exists')]
+    for args, said in cases:
+        res = run(*args)
+        assert res.returncode == 1 and said in res.stderr, (args, res.stderr[-500:])
+    assert committed.read_bytes() == before and not list(tmp_path.iterdir())
