@@ -206,11 +206,11 @@ def _cell(r: dict) -> str:
     return (f"{where}{_points(r['mean'])} [{_points(r['lo'])}, {_points(r['hi'])}] ({r['n']}) "
             f"{r['verdict'].replace(' at this size', '')}")
 
+# the claims the README states, in this order
 HEADLINE_CLAIMS = ('masks_help_unseen', 'stage2_beats_stage1_unseen', 'seen_kept', 'active_beats_random_100',
                    'lae_beats_best_baseline', 'masks_move_attention_seen', 'masks_move_attention_unseen',
                    'attention_beats_prior_seen', 'attention_beats_mask_prior_seen', 'attention_beats_prior_unseen',
                    'attention_beats_baselines_seen', 'masks_help_other_tasks')
-# the claims the README states, in this order
 
 def verdict_summary(records: list[dict], ids: list[str], tasks: list[str]) -> str:
     "One line per claim, one column per trained task: a - b in points, its 95 % interval, the seeds, the verdict."
