@@ -74,7 +74,8 @@ def main(argv=None):
     if a.check:
         first = lambda recs: [[r['unit'], r['seen_auc'][0], [u[0] for u in r['unseen_auc']], r['seen_iou'][0]]
                               for r in recs]
-        differ = [(x, y) for key in out for x, y in zip(first(out[key]), first(committed.get(key, []))) if x != y]
+        differ = [(key, first(out[key]), first(committed.get(key, []))) for key in out
+                  if first(out[key]) != first(committed.get(key, []))] # whole lists: a missing or extra unit differs
         if differ: sys.exit(f'differs from {COMMITTED}: {differ}')
         print(f'the models in this runs cache score as {COMMITTED.name} records')
         return
